@@ -1,0 +1,168 @@
+/**
+ * Client-side token buckets that keep a provider process under Selgeo's published limits
+ * (checklist item 5), so a large `pulumi up` slows down instead of collecting 429s.
+ *
+ * The server limits per key / per IP, not per object, so buckets are shared per process through
+ * `sharedLimiter`: Pulumi deserializes a provider closure per resource, and a limiter per closure
+ * would multiply the allowance by the number of resources.
+ */
+import { HeaderBag, headerValue } from "./errors";
+import { RATE_LIMITS } from "./schemas";
+
+/** Time source; injectable so tests can drive the bucket without waiting. */
+export interface Clock {
+  /** Milliseconds, monotonic enough for rate limiting. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Wall clock and `setTimeout`. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Default share of a published limit the client allows itself, leaving room for clock drift. */
+export const DEFAULT_SAFETY_MARGIN = 0.95;
+
+/** No single pause lasts longer than this: every Selgeo bucket refills within a minute. */
+export const MAX_PAUSE_MS = 60_000;
+
+/** Published per-minute limits the client enforces by default. */
+export const DEFAULT_LIMITS = {
+  generalPerMinute: RATE_LIMITS.generalPerIp,
+  conversionsPerMinute: RATE_LIMITS.conversionsPerSk,
+  clicksPerMinute: RATE_LIMITS.clicksPerPk,
+} as const;
+
+/** Options of a `RateLimiter`. */
+export interface RateLimiterOptions {
+  /** The published limit, requests per minute. */
+  perMinute: number;
+  /** Fraction of `perMinute` actually used, 0 < m <= 1 (default 0.95). */
+  safetyMargin?: number;
+  clock?: Clock;
+}
+
+/**
+ * A token bucket: `capacity` tokens, refilled continuously at `capacity` per minute. Waiters are
+ * served in FIFO order and only the head of the queue sleeps, so there is no polling.
+ */
+export class RateLimiter {
+  /** Tokens when full; also the sustained per-minute rate. */
+  readonly capacity: number;
+  private readonly refillPerMs: number;
+  private readonly clock: Clock;
+  private tokens: number;
+  private lastRefill: number;
+  private pausedUntil = 0;
+  // Serializes waiters: each acquire starts after the previous one got its token.
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(options: RateLimiterOptions) {
+    const margin = options.safetyMargin ?? DEFAULT_SAFETY_MARGIN;
+    if (!(options.perMinute > 0)) throw new RangeError("perMinute must be positive");
+    if (!(margin > 0 && margin <= 1)) throw new RangeError("safetyMargin must be in (0, 1]");
+    this.capacity = Math.max(1, Math.floor(options.perMinute * margin));
+    this.refillPerMs = this.capacity / 60_000;
+    this.clock = options.clock ?? systemClock;
+    this.tokens = this.capacity;
+    this.lastRefill = this.clock.now();
+  }
+
+  /** Resolves once a request may be sent, consuming one token. */
+  acquire(): Promise<void> {
+    const turn = this.tail.then(() => this.takeToken());
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Tokens available right now (fractional), for diagnostics and tests. */
+  available(): number {
+    this.refill(this.clock.now());
+    return this.tokens;
+  }
+
+  /**
+   * Stops handing out tokens for `ms` (capped at `MAX_PAUSE_MS`), e.g. after a 429's Retry-After.
+   * The local bucket is emptied too: the server just said its bucket is, and refilling from zero
+   * during the pause matches what the server's bucket does.
+   */
+  pauseFor(ms: number): void {
+    const now = this.clock.now();
+    this.refill(now);
+    this.tokens = 0;
+    this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(Math.max(0, ms), MAX_PAUSE_MS));
+  }
+
+  /**
+   * Adapts to the server's view from `X-RateLimit-Remaining` / `X-RateLimit-Reset`. The server
+   * bucket may be shared with other processes using the same key or IP, so the local count never
+   * exceeds what the server says is left; at zero the bucket pauses until the reset.
+   */
+  observe(headers: HeaderBag | undefined): void {
+    const remaining = Number(headerValue(headers, "x-ratelimit-remaining") ?? NaN);
+    if (!Number.isFinite(remaining)) return;
+    const now = this.clock.now();
+    this.refill(now);
+    this.tokens = Math.min(this.tokens, Math.max(0, remaining));
+    if (remaining > 0) return;
+    const resetAt = parseReset(headerValue(headers, "x-ratelimit-reset"), now);
+    this.pauseFor(resetAt !== undefined ? resetAt - now : 1 / this.refillPerMs);
+  }
+
+  private async takeToken(): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      this.refill(now);
+      if (now < this.pausedUntil) {
+        await this.clock.sleep(this.pausedUntil - now);
+        continue;
+      }
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await this.clock.sleep(Math.max(1, Math.ceil((1 - this.tokens) / this.refillPerMs)));
+    }
+  }
+
+  private refill(now: number): void {
+    const elapsed = now - this.lastRefill;
+    if (elapsed <= 0) return;
+    this.tokens = Math.min(this.capacity, this.tokens + elapsed * this.refillPerMs);
+    this.lastRefill = now;
+  }
+}
+
+/**
+ * `X-RateLimit-Reset` as an absolute time in ms. Values that look like a Unix timestamp (seconds)
+ * are absolute; small values are seconds from now. Both conventions are common in the wild.
+ */
+function parseReset(raw: string | undefined, now: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) return undefined;
+  return value > 1e9 ? value * 1000 : now + value * 1000;
+}
+
+const registry = new Map<string, RateLimiter>();
+
+/**
+ * The process-wide limiter called `name`, created on first use. Later calls return the same
+ * instance and ignore their options, so every caller must agree on what a name means
+ * (e.g. `general:<origin>` or `conversions:<origin>:<key fingerprint>`).
+ */
+export function sharedLimiter(name: string, options: RateLimiterOptions): RateLimiter {
+  let limiter = registry.get(name);
+  if (!limiter) {
+    limiter = new RateLimiter(options);
+    registry.set(name, limiter);
+  }
+  return limiter;
+}
+
+/** Forgets every shared limiter; for tests. */
+export function resetSharedLimiters(): void {
+  registry.clear();
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { Clock, MAX_PAUSE_MS, RateLimiter, resetSharedLimiters, sharedLimiter } from "../../../runtime/src/rateLimiter";
+
+/** A clock whose sleep advances time instantly, recording every wait. */
+function fakeClock(start = 1_700_000_000_000): Clock & { t: number; sleeps: number[] } {
+  const clock = {
+    t: start,
+    sleeps: [] as number[],
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.sleeps.push(ms);
+      clock.t += ms;
+    },
+  };
+  return clock;
+}
+
+describe("RateLimiter", () => {
+  it("lets 300 through at 300/min and makes the 301st wait one refill interval", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 300, safetyMargin: 1, clock });
+    const start = clock.t;
+    for (let i = 0; i < 300; i++) await limiter.acquire();
+    expect(clock.t).toBe(start);
+    expect(clock.sleeps).toEqual([]);
+    await limiter.acquire();
+    // 300/min is one token every 200 ms.
+    expect(clock.t - start).toBeGreaterThanOrEqual(200);
+    expect(clock.t - start).toBeLessThanOrEqual(202);
+  });
+
+  it("keeps a safety margin by default (95% of 300 = 285)", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 300, clock });
+    expect(limiter.capacity).toBe(285);
+    for (let i = 0; i < 285; i++) await limiter.acquire();
+    expect(clock.sleeps).toEqual([]);
+    await limiter.acquire();
+    expect(clock.sleeps.length).toBeGreaterThan(0);
+  });
+
+  it("sustains the limited rate over several minutes", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 120, safetyMargin: 1, clock });
+    const start = clock.t;
+    for (let i = 0; i < 120 + 240; i++) await limiter.acquire();
+    // The burst is free; the next 240 take two minutes.
+    expect(clock.t - start).toBeGreaterThanOrEqual(120_000 - 5);
+    expect(clock.t - start).toBeLessThanOrEqual(120_000 + 500);
+  });
+
+  it("serves concurrent waiters in order without polling", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 60, safetyMargin: 1, clock });
+    for (let i = 0; i < 60; i++) await limiter.acquire();
+    const order: number[] = [];
+    await Promise.all([1, 2, 3].map((n) => limiter.acquire().then(() => order.push(n))));
+    expect(order).toEqual([1, 2, 3]);
+    // One sleep per token (1 s each at 60/min), not a spin of tiny ones.
+    expect(clock.sleeps).toEqual([1000, 1000, 1000]);
+  });
+
+  it("pauses until X-RateLimit-Reset (seconds from now) when remaining is 0", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 300, clock });
+    const start = clock.t;
+    limiter.observe({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "7" });
+    await limiter.acquire();
+    expect(clock.t - start).toBeGreaterThanOrEqual(7000);
+    expect(clock.t - start).toBeLessThan(7300);
+  });
+
+  it("understands X-RateLimit-Reset as a Unix timestamp", async () => {
+    const clock = fakeClock(1_700_000_000_000);
+    const limiter = new RateLimiter({ perMinute: 300, clock });
+    limiter.observe({ "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(1_700_000_000 + 4) });
+    await limiter.acquire();
+    expect(clock.t - 1_700_000_000_000).toBeGreaterThanOrEqual(4000);
+    expect(clock.t - 1_700_000_000_000).toBeLessThan(4300);
+  });
+
+  it("never holds more tokens than the server says remain", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 300, safetyMargin: 1, clock });
+    limiter.observe({ "x-ratelimit-remaining": "2", "x-ratelimit-reset": "30" });
+    expect(limiter.available()).toBe(2);
+    await limiter.acquire();
+    await limiter.acquire();
+    expect(clock.sleeps).toEqual([]);
+    await limiter.acquire();
+    expect(clock.sleeps.length).toBe(1);
+  });
+
+  it("ignores responses without rate-limit headers", () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 300, safetyMargin: 1, clock });
+    limiter.observe({ "content-type": "application/json" });
+    expect(limiter.available()).toBe(300);
+  });
+
+  it("pauses the whole bucket for a Retry-After, capped at a minute", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 300, clock });
+    const start = clock.t;
+    limiter.pauseFor(3000);
+    await Promise.all([limiter.acquire(), limiter.acquire()]);
+    expect(clock.t - start).toBeGreaterThanOrEqual(3000);
+
+    const again = clock.t;
+    limiter.pauseFor(3_600_000);
+    await limiter.acquire();
+    expect(clock.t - again).toBeLessThanOrEqual(MAX_PAUSE_MS + 300);
+  });
+
+  it("rejects nonsense limits", () => {
+    expect(() => new RateLimiter({ perMinute: 0 })).toThrow(RangeError);
+    expect(() => new RateLimiter({ perMinute: 10, safetyMargin: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe("sharedLimiter", () => {
+  it("returns one instance per name for the whole process", () => {
+    resetSharedLimiters();
+    const a = sharedLimiter("general:http://x", { perMinute: 300 });
+    const b = sharedLimiter("general:http://x", { perMinute: 999 });
+    const c = sharedLimiter("conversions:http://x:abc", { perMinute: 120 });
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    expect(c.capacity).toBe(114);
+    resetSharedLimiters();
+    expect(sharedLimiter("general:http://x", { perMinute: 300 })).not.toBe(a);
+  });
+});
