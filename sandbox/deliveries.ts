@@ -1,0 +1,289 @@
+/**
+ * Events and webhook deliveries: fan-out, signing, sending, the retry schedule and the worker.
+ *
+ * A delivery is due when `next_retry_at <= sandbox now`; the worker polls for due deliveries, and
+ * `POST /_sandbox/clock/advance` processes them at once, so a test can walk the whole 24-hour
+ * schedule in a second. Each delivery re-sends the exact bytes of its event, so a receiver that
+ * stored the first attempt's body can deduplicate by `Selgeo-Event-Id`.
+ */
+import * as http from "http";
+import * as https from "https";
+import type { DeliveryStatus, WebhookDelivery, WebhookEventPayload } from "../runtime/src/schemas";
+import { ID_PREFIXES, RETRY_SCHEDULE_SECONDS } from "../runtime/src/schemas";
+import { buildSignatureHeader, generateWebhookSecret, SELGEO_SIGNATURE_HEADER } from "../runtime/src/signature";
+import type { SandboxClock } from "./clock";
+import type { SandboxDb } from "./db";
+import type { EndpointRow } from "./endpoints";
+import { signingSecrets } from "./endpoints";
+import { ApiError } from "./errors";
+import { newId } from "./ids";
+
+/** How long a receiver may take to answer, milliseconds. */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+/** Worker poll interval, milliseconds. */
+export const WORKER_INTERVAL_MS = 200;
+/** Deliveries the worker starts per tick: keeps one slow receiver from being flooded. */
+const WORKER_BATCH = 50;
+
+/** A `webhook_deliveries` row. */
+export interface DeliveryRow {
+  seq: number;
+  id: string;
+  account_id: string;
+  livemode: number;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  response_status: number | null;
+  next_retry_at: number | null;
+  forge_signature: number;
+  last_error: string | null;
+  created: number;
+}
+
+/** The wire object. */
+export function deliveryObject(row: DeliveryRow): WebhookDelivery {
+  return {
+    id: row.id,
+    object: "webhook_delivery",
+    livemode: row.livemode === 1,
+    endpoint: row.endpoint_id,
+    event: row.event_id,
+    event_type: row.event_type,
+    status: row.status,
+    attempts: row.attempts,
+    response_status: row.response_status,
+    next_retry_at: row.next_retry_at,
+    created: row.created,
+  };
+}
+
+/** Something to log through (the server's stderr logger). */
+export type Logger = (message: string) => void;
+
+/** Creates events, sends deliveries and runs the retry worker for one sandbox. */
+export class DeliveryService {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly aborts = new Set<AbortController>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly db: SandboxDb,
+    private readonly clock: SandboxClock,
+    private readonly log: Logger = () => {},
+    private readonly timeoutMs: number = DELIVERY_TIMEOUT_MS,
+  ) {}
+
+  /** Starts the background worker. */
+  start(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => void this.processDue(), WORKER_INTERVAL_MS);
+    // The worker alone must not keep a process (e.g. a test runner) alive.
+    this.timer.unref();
+  }
+
+  /** Stops the worker and aborts attempts in flight; their deliveries stay due and resume after a restart. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const c of this.aborts) c.abort();
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /**
+   * Records an event and queues a delivery to every enabled endpoint of the account and mode that
+   * subscribes to its type. Later features (conversions, commissions…) call this.
+   */
+  emitEvent(accountId: string, livemode: boolean, type: string, object: Record<string, unknown>): { event: WebhookEventPayload; deliveries: WebhookDelivery[] } {
+    const now = this.clock.nowSeconds();
+    const result = this.db.transaction(() => {
+      const event = this.insertEvent(accountId, livemode, type, object, now);
+      const endpoints = this.db
+        .prepare("SELECT * FROM webhook_endpoints WHERE account_id = ? AND livemode = ? AND status = 'enabled' ORDER BY seq")
+        .all(accountId, livemode ? 1 : 0) as EndpointRow[];
+      const deliveries = endpoints
+        .filter((e) => (JSON.parse(e.events) as string[]).includes(type))
+        .map((e) => this.insertDelivery(e, event, now, now, false));
+      return { event, deliveries };
+    })();
+    // Attempt 1 is "immediate": do not wait for the next worker tick.
+    if (result.deliveries.length > 0 && !this.closed) setImmediate(() => void this.processDue());
+    return { event: result.event, deliveries: result.deliveries.map(deliveryObject) };
+  }
+
+  /**
+   * Sends a `ping` event to one endpoint now (whether or not it subscribes to `ping`) and returns
+   * the delivery after the attempt. `forge` signs with a random wrong secret, so a merchant can
+   * show that their receiver rejects forged deliveries; a forged ping is never retried.
+   */
+  async ping(endpoint: EndpointRow, forge: boolean): Promise<WebhookDelivery> {
+    const now = this.clock.nowSeconds();
+    const delivery = this.db.transaction(() => {
+      const event = this.insertEvent(endpoint.account_id, endpoint.livemode === 1, "ping", {
+        object: "ping",
+        webhook_endpoint: endpoint.id,
+        message: "Ping from Selgeo: your endpoint is reachable.",
+      }, now);
+      // next_retry_at stays null until the attempt below finishes, so the worker cannot race it.
+      return this.insertDelivery(endpoint, event, now, null, forge);
+    })();
+    await this.attempt(delivery.id);
+    return deliveryObject(this.getRow(delivery.id));
+  }
+
+  /** Re-attempts a delivery now (manual retry) and returns it after the attempt. */
+  async retryNow(row: DeliveryRow): Promise<WebhookDelivery> {
+    const endpointExists = this.db.prepare("SELECT 1 FROM webhook_endpoints WHERE id = ?").get(row.endpoint_id);
+    if (!endpointExists) {
+      throw new ApiError(409, "conflict_error", "endpoint_deleted", `The webhook endpoint ${row.endpoint_id} of this delivery was deleted; there is nothing to retry to.`);
+    }
+    await this.attempt(row.id);
+    return deliveryObject(this.getRow(row.id));
+  }
+
+  /** Starts every due delivery that is not already in flight, and waits for all in-flight attempts. */
+  async processDue(): Promise<void> {
+    if (this.closed) return;
+    const due = this.db
+      .prepare(
+        "SELECT id FROM webhook_deliveries WHERE next_retry_at IS NOT NULL AND next_retry_at <= ? AND status IN ('pending', 'failed') ORDER BY next_retry_at, seq LIMIT ?",
+      )
+      .all(this.clock.nowSeconds(), WORKER_BATCH + this.inFlight.size) as { id: string }[];
+    for (const { id } of due) if (!this.inFlight.has(id)) void this.attempt(id);
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** One attempt at a time per delivery; a concurrent caller shares the running one. */
+  private attempt(id: string): Promise<void> {
+    const running = this.inFlight.get(id);
+    if (running) return running;
+    const p = this.send(id)
+      .catch((err: unknown) => this.log(`delivery ${id}: unexpected error ${(err as Error).stack ?? String(err)}`))
+      .finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, p);
+    return p;
+  }
+
+  private async send(id: string): Promise<void> {
+    const row = this.getRow(id);
+    const endpoint = this.db.prepare("SELECT * FROM webhook_endpoints WHERE id = ?").get(row.endpoint_id) as EndpointRow | undefined;
+    if (!endpoint) {
+      // Deleted endpoint: stop the schedule, keep the log entry.
+      this.db
+        .prepare("UPDATE webhook_deliveries SET status = 'failed', next_retry_at = NULL, last_error = 'endpoint deleted' WHERE id = ? AND status IN ('pending', 'failed')")
+        .run(id);
+      return;
+    }
+    const { payload } = this.db.prepare("SELECT payload FROM events WHERE id = ?").get(row.event_id) as { payload: string };
+    // Signature timestamps use real time: the receiver checks them against its own clock, and
+    // an advanced sandbox clock would push them outside its tolerance.
+    const t = Math.floor(this.clock.realNowMs() / 1000);
+    const secrets = row.forge_signature ? [generateWebhookSecret()] : signingSecrets(endpoint, this.clock.nowSeconds());
+    const controller = new AbortController();
+    this.aborts.add(controller);
+    let outcome: { status: number | null; error: string | null };
+    try {
+      outcome = await postJson(endpoint.url, payload, {
+        "User-Agent": "Selgeo-Sandbox/1 (+webhooks)",
+        [SELGEO_SIGNATURE_HEADER]: buildSignatureHeader(t, secrets, payload),
+        "Selgeo-Event-Id": row.event_id,
+        "Selgeo-Delivery-Id": row.id,
+      }, this.timeoutMs, controller.signal);
+    } finally {
+      this.aborts.delete(controller);
+    }
+    if (this.closed) return; // shutting down: leave the delivery due; it is retried after a restart
+    this.recordAttempt(row, outcome.status, outcome.error);
+  }
+
+  private recordAttempt(row: DeliveryRow, status: number | null, error: string | null): void {
+    const now = this.clock.nowSeconds();
+    const attempts = this.getRow(row.id).attempts + 1;
+    const succeeded = status !== null && status >= 200 && status < 300;
+    let next: number | null = null;
+    let newStatus: DeliveryStatus;
+    if (succeeded) {
+      newStatus = "succeeded";
+    } else if (attempts >= RETRY_SCHEDULE_SECONDS.length) {
+      newStatus = "dead_lettered";
+    } else {
+      newStatus = "failed";
+      // A forged ping is expected to be rejected; retrying it would only spam the receiver.
+      next = row.forge_signature ? null : now + RETRY_SCHEDULE_SECONDS[attempts];
+    }
+    this.db
+      .prepare("UPDATE webhook_deliveries SET status = ?, attempts = ?, response_status = ?, next_retry_at = ?, last_error = ? WHERE id = ?")
+      .run(newStatus, attempts, status, next, error ?? (succeeded ? null : `HTTP ${status}`), row.id);
+    this.log(`delivery ${row.id} (${row.event_type}) attempt ${attempts}: ${error ?? `HTTP ${status}`} -> ${newStatus}`);
+  }
+
+  private insertEvent(accountId: string, livemode: boolean, type: string, object: Record<string, unknown>, now: number): WebhookEventPayload {
+    const event: WebhookEventPayload = { id: newId(ID_PREFIXES.event), object: "event", type, livemode, created: now, data: { object } };
+    this.db
+      .prepare("INSERT INTO events (id, account_id, livemode, type, payload, created) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(event.id, accountId, livemode ? 1 : 0, type, JSON.stringify(event), now);
+    return event;
+  }
+
+  private insertDelivery(endpoint: EndpointRow, event: WebhookEventPayload, now: number, due: number | null, forge: boolean): DeliveryRow {
+    const id = newId(ID_PREFIXES.delivery);
+    this.db
+      .prepare(
+        `INSERT INTO webhook_deliveries (id, account_id, livemode, endpoint_id, event_id, event_type, status, attempts, next_retry_at, forge_signature, created)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+      )
+      .run(id, endpoint.account_id, endpoint.livemode, endpoint.id, event.id, event.type, due, forge ? 1 : 0, now);
+    return this.getRow(id);
+  }
+
+  private getRow(id: string): DeliveryRow {
+    return this.db.prepare("SELECT * FROM webhook_deliveries WHERE id = ?").get(id) as DeliveryRow;
+  }
+}
+
+/**
+ * POSTs a body and reports the status code, or why there is none. node:http rather than fetch:
+ * fetch refuses "bad ports" (e.g. 6000) that a merchant's local receiver may well use, and
+ * follows redirects, which for a webhook would hide a misconfigured URL behind a success.
+ */
+function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ status: number | null; error: string | null }> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (status: number | null, error: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ status, error });
+    };
+    const target = new URL(url);
+    const request = (target.protocol === "https:" ? https : http).request(target, {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(body)) },
+      // One connection per attempt: no pooled socket from an earlier attempt can go stale.
+      agent: false,
+      signal,
+    });
+    const timer = setTimeout(() => {
+      done(null, `timed out after ${timeoutMs} ms`);
+      request.destroy();
+    }, timeoutMs);
+    request.on("response", (res) => {
+      // Drain the body: the attempt is over only when the receiver finished answering.
+      res.on("data", () => {});
+      res.on("end", () => done(res.statusCode ?? null, null));
+      res.on("error", (err) => done(res.statusCode ?? null, err.message));
+    });
+    request.on("error", (err: NodeJS.ErrnoException) => done(null, signal.aborted ? "aborted: sandbox shutting down" : (err.code ?? err.message)));
+    request.end(body);
+  });
+}

@@ -1,0 +1,127 @@
+/** Sandbox-only admin routes under `/_sandbox/` (no auth; documented in server.ts). */
+import { createAccount } from "../accounts";
+import { invalidRequest } from "../errors";
+import type { BucketKind } from "../rateLimit";
+import { DEFAULT_RATE_LIMITS } from "../rateLimit";
+import type { Route } from "../router";
+
+const MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600;
+
+function onlyFields(body: Record<string, unknown>, allowed: string[]): void {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) throw invalidRequest("unknown_parameter", `Unknown parameter '${key}'. Allowed: ${allowed.join(", ") || "none"}.`, key);
+  }
+}
+
+/** Admin routes. */
+export const adminRoutes: Route[] = [
+  {
+    method: "GET",
+    pattern: "/_sandbox/info",
+    auth: "none",
+    handler: (_req, { info }) => ({ status: 200, body: info() }),
+  },
+  {
+    method: "POST",
+    pattern: "/_sandbox/accounts",
+    auth: "none",
+    handler: (req, { db, clock }) => {
+      onlyFields(req.body, ["name"]);
+      const name = req.body.name ?? "Sandbox Merchant";
+      if (typeof name !== "string" || name.length === 0 || name.length > 200) throw invalidRequest("parameter_invalid", "name must be a string of 1 to 200 characters.", "name");
+      const { account, keys } = createAccount(db, name, clock.nowSeconds());
+      return { status: 200, body: { account: { id: account.id, object: "account", name: account.name, created: account.created }, keys } };
+    },
+  },
+  {
+    method: "GET",
+    pattern: "/_sandbox/clock",
+    auth: "none",
+    handler: (_req, { clock }) => ({ status: 200, body: { now: clock.nowSeconds(), offset_seconds: clock.offsetSeconds() } }),
+  },
+  {
+    method: "POST",
+    pattern: "/_sandbox/clock/advance",
+    auth: "none",
+    handler: async (req, { clock, deliveries }) => {
+      onlyFields(req.body, ["seconds"]);
+      const seconds = req.body.seconds;
+      if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_ADVANCE_SECONDS) {
+        throw invalidRequest("parameter_invalid", `seconds must be a number from 0 to ${MAX_ADVANCE_SECONDS}; the clock only moves forward.`, "seconds");
+      }
+      clock.advance(seconds);
+      // Answer only after the deliveries that just became due were attempted, so the caller can
+      // assert on their outcome right away.
+      await deliveries.processDue();
+      return { status: 200, body: { now: clock.nowSeconds(), offset_seconds: clock.offsetSeconds() } };
+    },
+  },
+  {
+    method: "GET",
+    pattern: "/_sandbox/faults",
+    auth: "none",
+    handler: (_req, { faults }) => ({ status: 200, body: { rules: faults.list() } }),
+  },
+  {
+    method: "POST",
+    pattern: "/_sandbox/faults",
+    auth: "none",
+    handler: (req, { faults }) => {
+      onlyFields(req.body, ["rules"]);
+      return { status: 200, body: { rules: faults.add(req.body) } };
+    },
+  },
+  {
+    method: "DELETE",
+    pattern: "/_sandbox/faults",
+    auth: "none",
+    handler: (_req, { faults }) => {
+      faults.clear();
+      return { status: 200, body: { rules: [] } };
+    },
+  },
+  {
+    method: "GET",
+    pattern: "/_sandbox/requests",
+    auth: "none",
+    handler: (_req, { requests }) => ({ status: 200, body: requests.snapshot() }),
+  },
+  {
+    method: "DELETE",
+    pattern: "/_sandbox/requests",
+    auth: "none",
+    handler: (_req, { requests }) => {
+      requests.reset();
+      return { status: 200, body: requests.snapshot() };
+    },
+  },
+  {
+    method: "GET",
+    pattern: "/_sandbox/rate_limits",
+    auth: "none",
+    handler: (_req, { limiter }) => ({ status: 200, body: limiter.settings() }),
+  },
+  {
+    method: "POST",
+    pattern: "/_sandbox/rate_limits",
+    auth: "none",
+    handler: (req, { limiter }) => {
+      const kinds = Object.keys(DEFAULT_RATE_LIMITS) as BucketKind[];
+      onlyFields(req.body, kinds);
+      const changes: Partial<Record<BucketKind, number>> = {};
+      for (const kind of kinds) {
+        const v = req.body[kind];
+        if (v === undefined) continue;
+        if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 1_000_000) throw invalidRequest("parameter_invalid", `${kind} must be a positive integer (requests per minute).`, kind);
+        changes[kind] = v;
+      }
+      return { status: 200, body: limiter.configure(changes) };
+    },
+  },
+  {
+    method: "DELETE",
+    pattern: "/_sandbox/rate_limits",
+    auth: "none",
+    handler: (_req, { limiter }) => ({ status: 200, body: limiter.configure({ ...DEFAULT_RATE_LIMITS }) }),
+  },
+];

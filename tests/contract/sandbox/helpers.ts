@@ -1,0 +1,103 @@
+/**
+ * Helpers for the sandbox contract tests: a sandbox on a free port with its own temp data dir,
+ * a small JSON client over real HTTP, and a real webhook receiver.
+ */
+import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
+import { ErrorBody } from "../../../runtime/src/schemas";
+import type { RunningSandbox, SandboxOptions } from "../../../sandbox/server";
+import { startSandbox } from "../../../sandbox/server";
+
+/** A fresh temp dir (the caller removes it). */
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "selgeo-contract-"));
+}
+
+/** A sandbox on port 0; without `dataDir` it gets a fresh temp dir that `close` removes. */
+export async function startTestSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
+  return startSandbox({ port: 0, ...opts });
+}
+
+/** A JSON response: status, headers and the parsed body. */
+export interface JsonResponse<T = any> {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: T;
+}
+
+/** Sends one request; `key` becomes `Authorization: Bearer <key>`. */
+export async function call<T = any>(
+  base: string,
+  method: string,
+  pathname: string,
+  opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.key) headers.Authorization = `Bearer ${opts.key}`;
+  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(base + pathname, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Asserts the error format and returns the error. */
+export function expectError(res: JsonResponse, status: number, code: string): ErrorBody["error"] {
+  if (res.status !== status || res.body?.error?.code !== code) {
+    throw new Error(`expected ${status} ${code}, got ${res.status} ${res.text}`);
+  }
+  return ErrorBody.parse(res.body).error;
+}
+
+/** A delivery as a receiver saw it. */
+export interface ReceivedRequest {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  status: number;
+}
+
+/** A local webhook receiver; `decide` picks the status to answer (default 200). */
+export interface Receiver {
+  url: string;
+  received: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts a webhook receiver on a free loopback port. */
+export async function startReceiver(decide: (headers: http.IncomingHttpHeaders, body: string) => number = () => 200): Promise<Receiver> {
+  const received: ReceivedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const status = decide(req.headers, body);
+      received.push({ headers: req.headers, body, status });
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ received: status < 300 }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks/selgeo`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A valid create body for a test-mode endpoint. */
+export function endpointBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { url: "https://hooks.example.com/selgeo", events: ["conversion.created", "commission.created"], ...overrides };
+}
