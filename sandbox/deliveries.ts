@@ -9,7 +9,7 @@
 import * as http from "http";
 import * as https from "https";
 import type { DeliveryStatus, WebhookDelivery, WebhookEventPayload } from "../runtime/src/schemas";
-import { ID_PREFIXES, RETRY_SCHEDULE_SECONDS } from "../runtime/src/schemas";
+import { EVENT_TYPES, ID_PREFIXES, RETRY_SCHEDULE_SECONDS } from "../runtime/src/schemas";
 import { buildSignatureHeader, generateWebhookSecret, SELGEO_SIGNATURE_HEADER } from "../runtime/src/signature";
 import type { SandboxClock } from "./clock";
 import type { SandboxDb } from "./db";
@@ -99,6 +99,8 @@ export class DeliveryService {
    * subscribes to its type. Later features (conversions, commissions…) call this.
    */
   emitEvent(accountId: string, livemode: boolean, type: string, object: Record<string, unknown>): { event: WebhookEventPayload; deliveries: WebhookDelivery[] } {
+    // A typo here would silently reach no endpoint; fail loudly in the calling code instead.
+    if (!(EVENT_TYPES as readonly string[]).includes(type)) throw new Error(`emitEvent: unknown event type '${type}' (known: ${EVENT_TYPES.join(", ")})`);
     const now = this.clock.nowSeconds();
     const result = this.db.transaction(() => {
       const event = this.insertEvent(accountId, livemode, type, object, now);

@@ -27,17 +27,24 @@ export function parseLimit(query: URLSearchParams): number {
   return Number(raw);
 }
 
+/** A SQL condition written in code (never from input) and its parameters. */
+export interface SqlCondition {
+  where: string;
+  args: unknown[];
+}
+
 /**
- * Lists rows of `table` within a scope, newest first.
- * @param where SQL condition on the table (trusted, from code), with `args` as its parameters.
+ * Lists rows of `table` within a scope (account and mode), optionally filtered, newest first.
+ * The cursor only has to exist in the scope, not match the filter: a delivery whose status
+ * changed between two page requests must not break the walk through `?status=failed`.
  */
 export function listPage<Row, T>(
   db: SandboxDb,
   table: string,
-  where: string,
-  args: unknown[],
+  scope: SqlCondition,
   query: URLSearchParams,
   toObject: (row: Row) => T,
+  filter: SqlCondition = { where: "1 = 1", args: [] },
 ): ListPage<T> {
   const limit = parseLimit(query);
   const startingAfter = query.get("starting_after");
@@ -45,13 +52,15 @@ export function listPage<Row, T>(
   const cursorArgs: unknown[] = [];
   if (startingAfter !== null) {
     // The cursor must be visible in the same scope: otherwise a test key could probe live ids.
-    const cursor = db.prepare(`SELECT seq FROM ${table} WHERE id = ? AND ${where}`).get(startingAfter, ...args) as { seq: number } | undefined;
+    const cursor = db.prepare(`SELECT seq FROM ${table} WHERE id = ? AND ${scope.where}`).get(startingAfter, ...scope.args) as { seq: number } | undefined;
     if (!cursor) {
       throw invalidRequest("resource_missing", `starting_after '${startingAfter}' is not an object of this list (wrong id, or other mode).`, "starting_after");
     }
     cursorSql = " AND seq < ?";
     cursorArgs.push(cursor.seq);
   }
-  const rows = db.prepare(`SELECT * FROM ${table} WHERE ${where}${cursorSql} ORDER BY seq DESC LIMIT ?`).all(...args, ...cursorArgs, limit + 1) as Row[];
+  const rows = db
+    .prepare(`SELECT * FROM ${table} WHERE (${scope.where}) AND (${filter.where})${cursorSql} ORDER BY seq DESC LIMIT ?`)
+    .all(...scope.args, ...filter.args, ...cursorArgs, limit + 1) as Row[];
   return { object: "list", data: rows.slice(0, limit).map(toObject), has_more: rows.length > limit };
 }

@@ -10,7 +10,8 @@
  *   5. Idempotency-Key (POST): replay, 409 on a different request, or execute and remember;
  *   6. the handler; every response carries X-RateLimit-Limit/Remaining/Reset and Request-Id.
  *
- * Sandbox-only admin routes (no auth; not part of Selgeo's API; never counted or faulted):
+ * Sandbox-only admin routes (no auth; not part of Selgeo's API; never counted, faulted or rate
+ * limited, though they report the general bucket in their X-RateLimit-* headers):
  *   GET    /_sandbox/info               → SandboxInfo of the default account ({selgeo_url, keys})
  *   POST   /_sandbox/accounts           {name?} → {account, keys:{test:{pk,sk},live:{pk,sk}}}
  *   GET    /_sandbox/clock              → {now, offset_seconds}
@@ -76,6 +77,8 @@ export interface SandboxOptions {
   now?: () => number;
   /** Receives log lines (requests, delivery attempts, unexpected errors). Default: silent. */
   log?: (line: string) => void;
+  /** How long a webhook receiver may take to answer, ms (default 10 000; tests shorten it). */
+  deliveryTimeoutMs?: number;
 }
 
 /** A running sandbox. */
@@ -107,7 +110,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   const db = openDatabase(dataDir);
   const clock = new SandboxClock(db, realNow);
   const { keys } = ensureDefaultAccount(db, clock.nowSeconds());
-  const deliveries = new DeliveryService(db, clock, log);
+  const deliveries = new DeliveryService(db, clock, log, opts.deliveryTimeoutMs);
   let info: SandboxInfo = { selgeo_url: "", keys };
   const services: SandboxServices = {
     db,

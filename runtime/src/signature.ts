@@ -7,12 +7,13 @@
  * what lets a merchant rotate without a window in which deliveries fail.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "crypto";
+import { SIGNATURE_TOLERANCE_SECONDS } from "./schemas";
 
 /** Name of the header that carries the delivery signature. */
 export const SELGEO_SIGNATURE_HEADER = "Selgeo-Signature";
 
 /** Default tolerance between the signed timestamp and the receiver's clock, seconds. */
-export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
+export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS: number = SIGNATURE_TOLERANCE_SECONDS;
 
 /** Prefix of every webhook signing secret. */
 export const WEBHOOK_SECRET_PREFIX = "whsec_";

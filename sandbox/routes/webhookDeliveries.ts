@@ -23,8 +23,9 @@ export const webhookDeliveryRoutes: Route[] = [
     pattern: "/api/v1/webhook_deliveries",
     auth: "sk",
     handler: (req, { db }) => {
-      let where = "account_id = ? AND livemode = ?";
-      const args: unknown[] = [req.auth.accountId, req.auth.livemode ? 1 : 0];
+      const scope = { where: "account_id = ? AND livemode = ?", args: [req.auth.accountId, req.auth.livemode ? 1 : 0] };
+      let where = "1 = 1";
+      const args: unknown[] = [];
       const endpoint = req.query.get("endpoint");
       if (endpoint !== null) {
         where += " AND endpoint_id = ?";
@@ -38,7 +39,7 @@ export const webhookDeliveryRoutes: Route[] = [
         where += " AND status = ?";
         args.push(status);
       }
-      return { status: 200, body: listPage(db, "webhook_deliveries", where, args, req.query, deliveryObject) };
+      return { status: 200, body: listPage(db, "webhook_deliveries", scope, req.query, deliveryObject, { where, args }) };
     },
   },
   {

@@ -27,8 +27,12 @@ export const webhookEndpointRoutes: Route[] = [
     auth: "sk",
     handler: (req, { db, clock }) => ({
       status: 200,
-      body: listPage<EndpointRow, unknown>(db, "webhook_endpoints", "account_id = ? AND livemode = ?", [req.auth.accountId, req.auth.livemode ? 1 : 0], req.query, (row) =>
-        endpointObject(row, clock.nowSeconds()),
+      body: listPage<EndpointRow, unknown>(
+        db,
+        "webhook_endpoints",
+        { where: "account_id = ? AND livemode = ?", args: [req.auth.accountId, req.auth.livemode ? 1 : 0] },
+        req.query,
+        (row) => endpointObject(row, clock.nowSeconds()),
       ),
     }),
   },

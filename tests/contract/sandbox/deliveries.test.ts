@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders } from "http";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RETRY_SCHEDULE_SECONDS, WebhookDelivery, WebhookDeliveryList, WebhookEventPayload } from "../../../runtime/src/schemas";
 import { SELGEO_SIGNATURE_HEADER, verifySignatureHeader } from "../../../runtime/src/signature";
@@ -183,6 +185,47 @@ describe("sandbox: signed deliveries, retries and dead-lettering", () => {
       expectError(await call(base, "GET", "/api/v1/webhook_deliveries?status=lost", { key }), 400, "parameter_invalid");
     } finally {
       await receiver.close();
+    }
+  });
+
+  it("the delivery log paginates within its filters", async () => {
+    const ep = await createEndpoint(endpointBody({ url: failing.url }));
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await ping(ep.id, "invalid")).body.id);
+    const q = `/api/v1/webhook_deliveries?endpoint=${ep.id}&status=failed&limit=2`;
+    const page1 = WebhookDeliveryList.parse((await call(base, "GET", q, { key: sk })).body);
+    expect(page1.data.map((d) => d.id)).toEqual([ids[2], ids[1]]);
+    expect(page1.has_more).toBe(true);
+    const page2 = WebhookDeliveryList.parse((await call(base, "GET", `${q}&starting_after=${ids[1]}`, { key: sk })).body);
+    expect(page2.data.map((d) => d.id)).toEqual([ids[0]]);
+    expect(page2.has_more).toBe(false);
+    expect((await call(base, "GET", `/api/v1/webhook_deliveries?endpoint=${ep.id}&status=succeeded`, { key: sk })).body.data).toEqual([]);
+  });
+
+  it("emitEvent refuses an event type outside the catalog", () => {
+    expect(() => sb.emitEvent("acct_x", false, "conversion.creatd", {})).toThrow(/unknown event type/);
+  });
+});
+
+describe("sandbox: a receiver that never answers", () => {
+  it("times the attempt out and schedules a retry", async () => {
+    const sb = await startTestSandbox({ deliveryTimeoutMs: 300 });
+    // Accepts the connection and the body, then says nothing.
+    const silent = http.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`;
+      const sk = sb.info.keys.test.sk;
+      const ep = (await call(sb.url, "POST", "/api/v1/webhook_endpoints", { key: sk, body: endpointBody({ url }) })).body;
+      const started = Date.now();
+      const d = (await call(sb.url, "POST", `/api/v1/webhook_endpoints/${ep.id}/ping`, { key: sk })).body;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+      expect(d).toMatchObject({ status: "failed", attempts: 1, response_status: null });
+      expect(d.next_retry_at - d.created).toBe(RETRY_SCHEDULE_SECONDS[1]);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await sb.close();
     }
   });
 });

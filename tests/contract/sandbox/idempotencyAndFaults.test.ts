@@ -1,3 +1,5 @@
+import * as http from "http";
+import type { AddressInfo } from "net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { call, endpointBody, expectError, startTestSandbox } from "./helpers";
@@ -72,6 +74,39 @@ describe("sandbox: idempotency keys and fault injection", () => {
     const retried = await call(base, "POST", "/api/v1/webhook_endpoints", { key: sk, body: endpointBody(), headers });
     expect(retried.status).toBe(200);
     expect(retried.headers.get("Idempotent-Replayed")).toBeNull();
+  });
+
+  it("a second request with a key whose first request is still running is 409, then replays", async () => {
+    // A receiver that holds the ping delivery open until released, so the first request is
+    // demonstrably still executing when the second arrives.
+    const held: http.ServerResponse[] = [];
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => held.push(res));
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`;
+      const ep = (await call(base, "POST", "/api/v1/webhook_endpoints", { key: sk, body: endpointBody({ url }) })).body;
+      const headers = { "Idempotency-Key": "concurrent-ping" };
+      const path = `/api/v1/webhook_endpoints/${ep.id}/ping`;
+      const first = call(base, "POST", path, { key: sk, body: {}, headers });
+      while (held.length === 0) await new Promise((r) => setTimeout(r, 20));
+
+      const err = expectError(await call(base, "POST", path, { key: sk, body: {}, headers }), 409, "idempotency_key_in_use");
+      expect(err.type).toBe("idempotency_error");
+
+      held[0].writeHead(200).end();
+      const done = await first;
+      expect(done.body).toMatchObject({ status: "succeeded", attempts: 1 });
+      const replay = await call(base, "POST", path, { key: sk, body: {}, headers });
+      expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+      expect(replay.text).toBe(done.text);
+      expect(held).toHaveLength(1);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
   });
 
   it("drop_after_commit: the socket dies, the object exists once, and a replay returns it", async () => {
