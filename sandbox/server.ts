@@ -125,7 +125,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   const router = new Router(ALL_ROUTES);
   const active = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
-    const p = handleRequest(req, res, router, services, log).finally(() => active.delete(p));
+    const p = handleRequest(req, res, router, services, log)
+      .catch((err: unknown) => {
+        // Last resort (e.g. a request line the URL parser rejects): never crash the process.
+        log(`${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+        if (!res.headersSent) writeJson(res, 400, JSON.stringify({ error: { type: "invalid_request_error", code: "bad_request", message: "The request could not be parsed." } }), {});
+        else res.destroy();
+      })
+      .finally(() => active.delete(p));
     active.add(p);
   });
   // Close idle keep-alive sockets promptly so close() is not held up by clients' pools.
@@ -187,7 +194,9 @@ function clientIp(req: http.IncomingMessage): string {
 async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse, router: Router, s: SandboxServices, log: (line: string) => void): Promise<void> {
   const started = Date.now();
   const method = (req.method ?? "GET").toUpperCase();
-  const url = new URL(req.url ?? "/", "http://sandbox.invalid");
+  // Concatenate instead of resolving against a base: "//x" must stay a path, not become a host.
+  const rawUrl = req.url ?? "/";
+  const url = new URL(rawUrl.startsWith("/") ? `http://sandbox.invalid${rawUrl}` : rawUrl);
   const path = url.pathname;
   const api = isApiPath(path);
   const match = router.match(method, path);

@@ -1,3 +1,4 @@
+import * as net from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Account, EventTypeList, EVENT_TYPES, SandboxInfo } from "../../../runtime/src/schemas";
 import type { RunningSandbox } from "../../../sandbox/server";
@@ -99,5 +100,21 @@ describe("sandbox: auth, key kinds, modes and the error format", () => {
     const list = EventTypeList.parse(res.body);
     expect(list.data.map((e) => e.name)).toEqual([...EVENT_TYPES]);
     for (const e of list.data) expect(e.description.length).toBeGreaterThan(10);
+  });
+
+  it("odd request targets and oversized bodies get JSON errors, and the server keeps serving", async () => {
+    const port = Number(new URL(base).port);
+    const raw = (requestLine: string) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(port, "127.0.0.1", () => socket.write(`${requestLine}\r\nHost: x\r\nConnection: close\r\n\r\n`));
+        let data = "";
+        socket.on("data", (c) => (data += c));
+        socket.on("close", () => resolve(data));
+      });
+    expect(await raw("GET // HTTP/1.1")).toMatch(/^HTTP\/1\.1 404[\s\S]*"route_not_found"/);
+    expect(await raw("GET http://x:99999/ HTTP/1.1")).toMatch(/^HTTP\/1\.1 400[\s\S]*"invalid_request_error"/);
+    const big = await call(base, "POST", "/api/v1/webhook_endpoints", { key: keys.test.sk, body: { description: "x".repeat(1024 * 1024 + 1) } });
+    expectError(big, 400, "body_too_large");
+    expect((await call(base, "GET", "/api/v1/account", { key: keys.test.sk })).status).toBe(200);
   });
 });
