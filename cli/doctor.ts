@@ -1,0 +1,96 @@
+/**
+ * `golive doctor`: what is installed, in which version, and how to get what is missing.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { PULUMI_BIN, REPO_ROOT, TOOLS_BIN } from "./pulumiCli";
+
+/** One line of the doctor's report. */
+export interface Finding {
+  component: string;
+  ok: boolean;
+  version?: string;
+  fix?: string;
+}
+
+function run(cmd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 15_000 }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function pkgVersion(name: string): string | undefined {
+  const file = path.join(REPO_ROOT, "node_modules", ...name.split("/"), "package.json");
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
+
+/** Checks every component the tool needs. */
+export function diagnose(): Finding[] {
+  const findings: Finding[] = [];
+  const nodeMajor = Number(process.versions.node.split(".")[0]);
+  findings.push({
+    component: "node",
+    ok: nodeMajor >= 20,
+    version: process.version,
+    fix: nodeMajor >= 20 ? undefined : "install Node.js 20 or newer",
+  });
+  const pulumi = existsSync(PULUMI_BIN) ? run(PULUMI_BIN, ["version"]) : undefined;
+  findings.push({
+    component: "pulumi CLI",
+    ok: pulumi === "v3.248.0",
+    version: pulumi,
+    fix: pulumi === "v3.248.0" ? undefined : "run `npm run setup` (builds it from Go modules into .tools/bin; needs Go 1.26+)",
+  });
+  const host = path.join(TOOLS_BIN, "pulumi-language-nodejs");
+  const hostVersion = existsSync(host) ? run(host, ["-version"]) : undefined;
+  findings.push({
+    component: "pulumi-language-nodejs",
+    ok: !!hostVersion,
+    version: hostVersion,
+    fix: hostVersion ? undefined : "run `npm run setup`",
+  });
+  const dyn = path.join(TOOLS_BIN, "pulumi-resource-pulumi-nodejs");
+  findings.push({
+    component: "pulumi-resource-pulumi-nodejs",
+    ok: existsSync(dyn),
+    fix: existsSync(dyn) ? undefined : "run `npm run setup` (links it from @pulumi/pulumi)",
+  });
+  const go = run("go", ["version"]);
+  findings.push({ component: "go", ok: !!go || !!pulumi, version: go?.replace(/^go version /, ""), fix: go ? undefined : "only needed to build the Pulumi CLI: install Go 1.26+" });
+  for (const [name, fix] of [
+    ["@pulumi/pulumi", "npm ci"],
+    ["typescript", "npm ci"],
+    ["ts-node", "npm ci"],
+    ["better-sqlite3", "npm ci (compiles it when no prebuilt binary can be fetched)"],
+    ["undici", "npm ci"],
+    ["zod", "npm ci"],
+  ] as const) {
+    const v = pkgVersion(name);
+    findings.push({ component: name, ok: !!v, version: v, fix: v ? undefined : fix });
+  }
+  const runtimeBuilt = existsSync(path.join(REPO_ROOT, "runtime", "dist", "index.js"));
+  findings.push({
+    component: "@selgeo-golive/runtime build",
+    ok: runtimeBuilt,
+    fix: runtimeBuilt ? undefined : "run `npm run build`",
+  });
+  return findings;
+}
+
+/** Prints the report; exit code 0 when everything needed is there. */
+export function doctorCommand(argv: string[]): number {
+  const findings = diagnose();
+  if (argv.includes("--json")) {
+    console.log(JSON.stringify(findings, null, 2));
+  } else {
+    for (const f of findings) {
+      const mark = f.ok ? "ok     " : "MISSING";
+      console.log(`${mark} ${f.component.padEnd(32)} ${f.version ?? ""}${f.fix ? `  -> ${f.fix}` : ""}`);
+    }
+  }
+  return findings.every((f) => f.ok) ? 0 : 1;
+}

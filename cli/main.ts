@@ -1,0 +1,33 @@
+/**
+ * `golive`: the command-line face of selgeo-golive. Each command lives in its own module.
+ */
+const USAGE = `usage: golive <command> [options]
+
+commands:
+  doctor [--json]                      versions of every component, and how to get what is missing
+  sandbox [--port N] [--data-dir DIR]  run the Selgeo sandbox; first stdout line is its URL and keys (JSON)
+  demo                                 the whole go-live rehearsed on the embedded sandbox
+`;
+
+/** Runs one command; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "doctor":
+      return (await import("./doctor")).doctorCommand(rest);
+    case "sandbox":
+      await (await import("../sandbox/main")).runSandboxCommand(rest);
+      return 0;
+    case "demo":
+      return (await import("./demo")).demoCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`golive: unknown command "${command}"\n\n${USAGE}`);
+      return 1;
+  }
+}

@@ -1,0 +1,413 @@
+// Command pulumi-language-nodejs is the Node.js language host that selgeo-golive builds beside the
+// Pulumi CLI.
+//
+// Why our own: the upstream host lives in its own Go module (sdk/nodejs/cmd/pulumi-language-nodejs)
+// and the Go module proxy reachable from our machines does not serve any version of it, while the
+// CLI (pkg/v3) and the SDK (sdk/v3, which carries the gRPC protocol) are served. This host speaks the
+// same LanguageRuntime protocol for what a TypeScript Pulumi program with dynamic providers needs:
+// Handshake, Run (launching @pulumi/pulumi's own `cmd/run` with node), RunPlugin (policy packs and
+// plugins through @pulumi/pulumi's `cmd/run-policy-pack` / `cmd/run-plugin`), About, plugin info and
+// dependency reporting. It deliberately reports no required plugins: every provider we use is a
+// dynamic provider, and plugin downloads are impossible offline anyway.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+)
+
+// version is stamped by tools/build-pulumi.sh; it reports the CLI version it was built with.
+var version = "3.248.0"
+
+// exitBail is the exit code @pulumi/pulumi's run script uses after it has already shown the user an
+// actionable message: the engine should stop without adding its own.
+const exitBail = 32
+
+type host struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+
+	mu            sync.Mutex
+	engineAddress string
+	tracing       string
+	cancelCtx     context.Context
+	cancel        context.CancelFunc
+}
+
+func main() {
+	h := &host{}
+	h.cancelCtx, h.cancel = context.WithCancel(context.Background())
+
+	// The engine passes flags it knows about for other hosts too; accept any `-name[=value]` and take
+	// the last positional argument as the engine address, as the upstream host does.
+	for _, a := range os.Args[1:] {
+		switch {
+		case a == "-version" || a == "--version":
+			fmt.Println(version)
+			return
+		case strings.HasPrefix(a, "-tracing="):
+			h.tracing = strings.TrimPrefix(a, "-tracing=")
+		case strings.HasPrefix(a, "-"):
+			// ignored
+		default:
+			h.engineAddress = a
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	cancelChannel := make(chan bool)
+	go func() {
+		<-ctx.Done()
+		h.cancel()
+		close(cancelChannel)
+	}()
+
+	if h.engineAddress != "" {
+		// Exit when the engine goes away, so a killed `pulumi up` leaves no orphaned host.
+		if err := rpcutil.Healthcheck(ctx, h.engineAddress, 5*time.Minute, stop); err != nil {
+			fmt.Fprintf(os.Stderr, "could not start health check: %v\n", err)
+			os.Exit(1)
+		}
+	}
+
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: cancelChannel,
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "could not start language host RPC server: %v\n", err)
+		os.Exit(1)
+	}
+	// The engine reads the port from our first stdout line.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "language host RPC stopped serving: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func (h *host) Handshake(
+	ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
+) (*pulumirpc.LanguageHandshakeResponse, error) {
+	h.mu.Lock()
+	h.engineAddress = req.EngineAddress
+	h.mu.Unlock()
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version}, nil
+}
+
+func (h *host) GetRequiredPlugins(
+	context.Context, *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+func (h *host) GetRequiredPackages(
+	context.Context, *pulumirpc.GetRequiredPackagesRequest,
+) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+func (h *host) RuntimeOptionsPrompts(
+	context.Context, *pulumirpc.RuntimeOptionsRequest,
+) (*pulumirpc.RuntimeOptionsResponse, error) {
+	return &pulumirpc.RuntimeOptionsResponse{}, nil
+}
+
+// InstallDependencies is a no-op that says so: the project installs with `npm ci` itself, and an
+// install triggered by the engine could not reach anything but the npm registry anyway.
+func (h *host) InstallDependencies(
+	req *pulumirpc.InstallDependenciesRequest, server grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
+) error {
+	msg := "selgeo-golive's language host does not install dependencies: run `npm ci` in the project\n"
+	return server.Send(&pulumirpc.InstallDependenciesResponse{Stdout: []byte(msg)})
+}
+
+func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, fmt.Errorf("could not find node on the $PATH: %w", err)
+	}
+	out, _ := exec.CommandContext(ctx, node, "--version").Output()
+	return &pulumirpc.AboutResponse{
+		Executable: node,
+		Version:    strings.TrimSpace(string(out)),
+		Metadata:   map[string]string{"packagemanager": "npm", "languageHost": "selgeo-golive " + version},
+	}, nil
+}
+
+func (h *host) GetProgramDependencies(
+	ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
+) (*pulumirpc.GetProgramDependenciesResponse, error) {
+	dir := req.GetInfo().GetProgramDirectory()
+	raw, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return nil, fmt.Errorf("reading package.json: %w", err)
+	}
+	var pkg struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	if err := json.Unmarshal(raw, &pkg); err != nil {
+		return nil, fmt.Errorf("parsing package.json: %w", err)
+	}
+	resp := &pulumirpc.GetProgramDependenciesResponse{}
+	for name := range pkg.Dependencies {
+		v := installedVersion(dir, name)
+		resp.Dependencies = append(resp.Dependencies, &pulumirpc.DependencyInfo{Name: name, Version: v})
+	}
+	return resp, nil
+}
+
+func installedVersion(dir, name string) string {
+	raw, err := os.ReadFile(filepath.Join(dir, "node_modules", name, "package.json"))
+	if err != nil {
+		return ""
+	}
+	var pkg struct {
+		Version string `json:"version"`
+	}
+	_ = json.Unmarshal(raw, &pkg)
+	return pkg.Version
+}
+
+// locateModule finds an @pulumi/pulumi script in the node_modules folders above dir, as node's own
+// resolution would, so the program runs with the SDK version it was installed with.
+func locateModule(dir, rel string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		candidate := filepath.Join(d, "node_modules", "@pulumi", "pulumi", rel)
+		if st, err := os.Stat(candidate); err == nil && st.IsDir() {
+			return candidate, nil
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return "", fmt.Errorf("could not find @pulumi/pulumi/%s above %s: run `npm ci` in the project", rel, dir)
+}
+
+type runtimeOptions struct {
+	typescript bool
+	tsconfig   string
+	nodeargs   []string
+}
+
+func parseOptions(opts map[string]any) runtimeOptions {
+	o := runtimeOptions{typescript: true}
+	if v, ok := opts["typescript"].(bool); ok {
+		o.typescript = v
+	}
+	if v, ok := opts["tsconfig"].(string); ok {
+		o.tsconfig = v
+	}
+	if v, ok := opts["nodeargs"].(string); ok && v != "" {
+		o.nodeargs = strings.Fields(v)
+	}
+	return o
+}
+
+func (o runtimeOptions) env() []string {
+	var env []string
+	if o.typescript {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	if o.tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+o.tsconfig)
+	}
+	return env
+}
+
+func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: "could not find node on the $PATH: " + err.Error()}, nil
+	}
+	info := req.GetInfo()
+	runPath, err := locateModule(info.GetProgramDirectory(), filepath.Join("cmd", "run"))
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	opts := parseOptions(info.GetOptions().AsMap())
+
+	args := append([]string{}, opts.nodeargs...)
+	args = append(args, runPath)
+	add := func(k, v string) {
+		if v != "" {
+			args = append(args, "--"+k, v)
+		}
+	}
+	h.mu.Lock()
+	engine := h.engineAddress
+	h.mu.Unlock()
+	add("monitor", req.GetMonitorAddress())
+	add("engine", engine)
+	add("organization", req.GetOrganization())
+	add("project", req.GetProject())
+	add("root-directory", info.GetRootDirectory())
+	add("stack", req.GetStack())
+	add("pwd", info.GetProgramDirectory())
+	if req.GetDryRun() {
+		args = append(args, "--dry-run")
+	}
+	add("parallel", strconv.Itoa(int(req.GetParallel())))
+	add("tracing", h.tracing)
+	args = append(args, info.GetEntryPoint())
+	args = append(args, req.GetArgs()...)
+
+	cfg, err := configJSON(req.GetConfig())
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	secretKeys, err := json.Marshal(nonNil(req.GetConfigSecretKeys()))
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	env := append(os.Environ(), "PULUMI_CONFIG="+cfg, "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
+	env = append(env, opts.env()...)
+
+	// Cancel when either the engine cancels us or the RPC ends; SIGINT first so the SDK can flush.
+	cmdCtx, cmdCancel := context.WithCancel(h.cancelCtx)
+	defer cmdCancel()
+	stopAfter := context.AfterFunc(ctx, cmdCancel)
+	defer stopAfter()
+	cmd := exec.CommandContext(cmdCtx, node, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Env = env
+	// node may flip its stdio to non-blocking; never hand it our own file descriptors directly.
+	cmd.Stdout = struct{ io.Writer }{os.Stdout}
+	cmd.Stderr = struct{ io.Writer }{os.Stderr}
+
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			if exitErr.ExitCode() == exitBail {
+				return &pulumirpc.RunResponse{Bail: true}, nil
+			}
+			return &pulumirpc.RunResponse{
+				Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
+			}, nil
+		}
+		return &pulumirpc.RunResponse{Error: "could not run node: " + err.Error()}, nil
+	}
+	return &pulumirpc.RunResponse{}, nil
+}
+
+// configJSON presents config keys in the `<namespace>:config:<name>` form every @pulumi/pulumi
+// version understands.
+func configJSON(cfg map[string]string) (string, error) {
+	out := make(map[string]string, len(cfg))
+	for k, v := range cfg {
+		key, err := config.ParseKey(k)
+		if err != nil {
+			return "", fmt.Errorf("bad config key %q: %w", k, err)
+		}
+		out[key.Namespace()+":config:"+key.Name()] = v
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// RunPlugin runs a Node.js plugin or policy pack from its directory. Policy packs talk to the
+// engine over the Analyzer protocol themselves; @pulumi/policy reads the stack's config from the
+// environment the engine gives us.
+func (h *host) RunPlugin(
+	req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
+) error {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return fmt.Errorf("could not find node on the $PATH: %w", err)
+	}
+	info := req.GetInfo()
+	rel := filepath.Join("cmd", "run-plugin")
+	if req.GetKind() == string(apitype.AnalyzerPlugin) {
+		rel = filepath.Join("cmd", "run-policy-pack")
+	}
+	runPath, err := locateModule(info.GetProgramDirectory(), rel)
+	if err != nil {
+		return err
+	}
+	opts := parseOptions(info.GetOptions().AsMap())
+	args := append([]string{runPath}, opts.nodeargs...)
+	if req.GetKind() == string(apitype.AnalyzerPlugin) {
+		args = append(args, req.GetArgs()...)
+		args = append(args, info.GetProgramDirectory())
+	} else {
+		args = append(args, info.GetProgramDirectory())
+		args = append(args, req.GetArgs()...)
+	}
+	cmd := exec.CommandContext(server.Context(), node, args...)
+	cmd.Dir = req.GetPwd()
+	if req.GetKind() == string(apitype.AnalyzerPlugin) {
+		cmd.Dir = info.GetProgramDirectory()
+	}
+	cmd.Env = append(append([]string{}, req.GetEnv()...), opts.env()...)
+	var sendMu sync.Mutex
+	cmd.Stdout = streamWriter{server: server, mu: &sendMu, stderr: false}
+	cmd.Stderr = streamWriter{server: server, mu: &sendMu, stderr: true}
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return server.Send(&pulumirpc.RunPluginResponse{
+				Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(exitErr.ExitCode())},
+			})
+		}
+		return fmt.Errorf("could not run plugin: %w", err)
+	}
+	return nil
+}
+
+// streamWriter forwards a plugin's output to the engine, which reads the port line from stdout.
+type streamWriter struct {
+	server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse]
+	// gRPC forbids concurrent Send on one stream; stdout and stderr are copied by two goroutines.
+	mu     *sync.Mutex
+	stderr bool
+}
+
+func (w streamWriter) Write(p []byte) (int, error) {
+	b := append([]byte{}, p...)
+	var resp pulumirpc.RunPluginResponse
+	if w.stderr {
+		resp.Output = &pulumirpc.RunPluginResponse_Stderr{Stderr: b}
+	} else {
+		resp.Output = &pulumirpc.RunPluginResponse_Stdout{Stdout: b}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.server.Send(&resp); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
