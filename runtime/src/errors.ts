@@ -76,8 +76,10 @@ export function parseRetryAfter(headers: HeaderBag | undefined): number | undefi
 }
 
 /** The status/code pairs worth another attempt; everything else fails fast. */
+const IN_PROGRESS_CODE = "idempotency_key_in_use";
 function isRetryable(status: number, code: string): boolean {
-  return status === 0 || status === 429 || status >= 500 || (status === 409 && code === "idempotency_in_progress");
+  // A request with the same key still running on the server: retrying later returns its result.
+  return status === 0 || status === 429 || status >= 500 || (status === 409 && (code === IN_PROGRESS_CODE || code === "idempotency_in_progress"));
 }
 
 /** Base class of every error the Selgeo client throws. */
@@ -160,7 +162,8 @@ export class SelgeoError extends Error {
         return new SelgeoPermissionError(init);
       case status === 404:
         return new SelgeoNotFoundError(init);
-      case status === 409 && init.code === "idempotency_error":
+      // The sandbox (like Stripe) says which idempotency problem in `code` and marks the family in `type`.
+      case status === 409 && (init.type === "idempotency_error" || init.code === "idempotency_error") && init.code !== IN_PROGRESS_CODE:
         return new SelgeoIdempotencyError(init);
       case status === 409:
         return new SelgeoConflictError(init);

@@ -25,6 +25,9 @@ describe("SelgeoError.fromResponse", () => {
     [403, body("permission_error", "wrong_key_kind"), SelgeoPermissionError, false],
     [404, body("not_found_error", "resource_missing"), SelgeoNotFoundError, false],
     [409, body("idempotency_error", "idempotency_error"), SelgeoIdempotencyError, false],
+    // What the sandbox sends: the family in `type`, the precise problem in `code`.
+    [409, body("idempotency_error", "idempotency_key_reused"), SelgeoIdempotencyError, false],
+    [409, body("idempotency_error", "idempotency_key_in_use"), SelgeoConflictError, true],
     [409, body("conflict_error", "program_not_ready"), SelgeoConflictError, false],
     [409, body("conflict_error", "idempotency_in_progress"), SelgeoConflictError, true],
     [429, body("rate_limit_error", "rate_limited"), SelgeoRateLimitError, true],
