@@ -17,7 +17,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./doctor")).doctorCommand(rest);
     case "sandbox":
       await (await import("../sandbox/main")).runSandboxCommand(rest);
-      return 0;
+      // runSandboxCommand sets process.exitCode itself when shutdown fails; keep it.
+      return typeof process.exitCode === "number" ? process.exitCode : 0;
     case "demo":
       return (await import("./demo")).demoCommand(rest);
     case undefined:

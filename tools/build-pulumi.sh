@@ -33,7 +33,7 @@ fi
 sdk="$root/node_modules/@pulumi/pulumi"
 if [[ -d "$sdk" ]]; then
   for s in pulumi-resource-pulumi-nodejs pulumi-analyzer-policy; do
-    [[ -f "$sdk/$s" ]] && ln -sf "$sdk/$s" "$bin/$s"
+    if [[ -f "$sdk/$s" ]]; then ln -sf "$sdk/$s" "$bin/$s"; fi
   done
 else
   echo "warning: node_modules/@pulumi/pulumi is missing: run npm ci first" >&2
