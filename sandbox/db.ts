@@ -102,6 +102,197 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_keys_created ON idempotency_keys(created);
   `,
+  // 2: programs, commission rules, the Stripe integration and the conversion flow (issue 3).
+  `
+  CREATE TABLE programs (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    account_id   TEXT NOT NULL REFERENCES accounts(id),
+    livemode     INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    name         TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('draft', 'active', 'paused', 'archived')),
+    currency     TEXT NOT NULL,
+    metadata     TEXT NOT NULL,
+    created      INTEGER NOT NULL,
+    activated_at INTEGER
+  );
+  CREATE INDEX programs_scope ON programs(account_id, livemode, seq);
+
+  CREATE TABLE commission_rules (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id               TEXT NOT NULL UNIQUE,
+    account_id       TEXT NOT NULL REFERENCES accounts(id),
+    livemode         INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    program_id       TEXT NOT NULL REFERENCES programs(id),
+    name             TEXT NOT NULL,
+    type             TEXT NOT NULL CHECK (type IN ('percentage', 'flat')),
+    percentage       REAL,
+    flat_amount      INTEGER,
+    currency         TEXT,
+    basis            TEXT NOT NULL CHECK (basis IN ('gross', 'net')),
+    hold_period_days INTEGER NOT NULL,
+    auto_approve     INTEGER NOT NULL CHECK (auto_approve IN (0, 1)),
+    applies_to       TEXT NOT NULL,
+    recurring_months INTEGER,
+    metadata         TEXT NOT NULL,
+    created          INTEGER NOT NULL
+  );
+  CREATE INDEX commission_rules_program ON commission_rules(program_id, seq);
+
+  -- One row per account and mode; created on first write. fee_data_override NULL = derived.
+  CREATE TABLE stripe_integrations (
+    account_id        TEXT NOT NULL REFERENCES accounts(id),
+    livemode          INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    stripe_account_id TEXT,
+    webhook_secret    TEXT,
+    fee_data_override INTEGER,
+    updated           INTEGER NOT NULL,
+    PRIMARY KEY (account_id, livemode)
+  );
+
+  -- Every request the public Stripe receiver got. livemode = the receiver URL's mode;
+  -- event_livemode = what the event claims. processed = 1 only for a valid, first delivery.
+  CREATE TABLE stripe_events (
+    seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                   TEXT NOT NULL UNIQUE,
+    account_id           TEXT NOT NULL REFERENCES accounts(id),
+    livemode             INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    event_id             TEXT,
+    type                 TEXT,
+    event_livemode       INTEGER,
+    signature_valid      INTEGER NOT NULL CHECK (signature_valid IN (0, 1)),
+    processed            INTEGER NOT NULL DEFAULT 0,
+    duplicate_deliveries INTEGER NOT NULL DEFAULT 0,
+    error                TEXT,
+    received_at          INTEGER NOT NULL
+  );
+  CREATE INDEX stripe_events_scope ON stripe_events(account_id, livemode, seq);
+  CREATE INDEX stripe_events_event ON stripe_events(account_id, livemode, event_id);
+
+  CREATE TABLE participants (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    account_id  TEXT NOT NULL REFERENCES accounts(id),
+    livemode    INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    program_id  TEXT NOT NULL REFERENCES programs(id),
+    email       TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+    metadata    TEXT NOT NULL,
+    created     INTEGER NOT NULL,
+    approved_at INTEGER
+  );
+  CREATE INDEX participants_program ON participants(program_id, seq);
+
+  CREATE TABLE clicks (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id             TEXT NOT NULL UNIQUE,
+    account_id     TEXT NOT NULL REFERENCES accounts(id),
+    livemode       INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    program_id     TEXT NOT NULL REFERENCES programs(id),
+    participant_id TEXT NOT NULL REFERENCES participants(id),
+    url            TEXT NOT NULL,
+    created        INTEGER NOT NULL
+  );
+
+  CREATE TABLE conversions (
+    seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                TEXT NOT NULL UNIQUE,
+    account_id        TEXT NOT NULL REFERENCES accounts(id),
+    livemode          INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    program_id        TEXT NOT NULL,
+    participant_id    TEXT NOT NULL,
+    click_id          TEXT,
+    source            TEXT NOT NULL CHECK (source IN ('api', 'stripe')),
+    stripe_event_type TEXT,
+    stripe_event_id   TEXT,
+    external_id       TEXT,
+    customer          TEXT,
+    customer_email    TEXT,
+    payment_intent    TEXT,
+    subscription      TEXT,
+    recurring         INTEGER NOT NULL DEFAULT 0,
+    amount            INTEGER NOT NULL,
+    currency          TEXT NOT NULL,
+    fee               INTEGER,
+    refunded_amount   INTEGER NOT NULL DEFAULT 0,
+    status            TEXT NOT NULL,
+    fraud_reasons     TEXT NOT NULL DEFAULT '[]',
+    metadata          TEXT NOT NULL DEFAULT '{}',
+    created           INTEGER NOT NULL
+  );
+  CREATE INDEX conversions_scope ON conversions(account_id, livemode, seq);
+  CREATE UNIQUE INDEX conversions_external_id ON conversions(account_id, livemode, external_id) WHERE external_id IS NOT NULL;
+  CREATE INDEX conversions_payment_intent ON conversions(account_id, livemode, payment_intent);
+  CREATE INDEX conversions_click ON conversions(click_id);
+
+  CREATE TABLE commissions (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL UNIQUE,
+    account_id      TEXT NOT NULL REFERENCES accounts(id),
+    livemode        INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+    program_id      TEXT NOT NULL,
+    participant_id  TEXT NOT NULL,
+    conversion_id   TEXT NOT NULL REFERENCES conversions(id),
+    rule_id         TEXT NOT NULL,
+    amount          INTEGER NOT NULL,
+    currency        TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    available_on    INTEGER,
+    auto_approve    INTEGER NOT NULL,
+    refunded_amount INTEGER NOT NULL DEFAULT 0,
+    reason          TEXT,
+    created         INTEGER NOT NULL,
+    approved_at     INTEGER
+  );
+  CREATE INDEX commissions_scope ON commissions(account_id, livemode, seq);
+  CREATE INDEX commissions_conversion ON commissions(conversion_id);
+  CREATE INDEX commissions_hold ON commissions(status, available_on);
+
+  -- Which partner a Stripe customer belongs to, per program, from its first conversion.
+  CREATE TABLE customer_attributions (
+    account_id          TEXT NOT NULL,
+    livemode            INTEGER NOT NULL,
+    program_id          TEXT NOT NULL,
+    customer            TEXT NOT NULL,
+    participant_id      TEXT NOT NULL,
+    first_conversion_id TEXT NOT NULL,
+    first_conversion_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, livemode, program_id, customer)
+  );
+
+  CREATE TABLE attribution_audit_log (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL UNIQUE,
+    account_id      TEXT NOT NULL,
+    livemode        INTEGER NOT NULL,
+    type            TEXT NOT NULL,
+    message         TEXT NOT NULL,
+    conversion_id   TEXT,
+    commission_id   TEXT,
+    program_id      TEXT,
+    participant_id  TEXT,
+    click_id        TEXT,
+    customer        TEXT,
+    stripe_event_id TEXT,
+    created         INTEGER NOT NULL
+  );
+  CREATE INDEX attribution_audit_log_scope ON attribution_audit_log(account_id, livemode, seq);
+
+  CREATE TABLE fraud_alerts (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id             TEXT NOT NULL UNIQUE,
+    account_id     TEXT NOT NULL,
+    livemode       INTEGER NOT NULL,
+    conversion_id  TEXT NOT NULL,
+    program_id     TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    reasons        TEXT NOT NULL,
+    created        INTEGER NOT NULL
+  );
+  CREATE INDEX fraud_alerts_scope ON fraud_alerts(account_id, livemode, seq);
+  `,
 ];
 
 /** Opens (creating if needed) the database in `dataDir` and brings its schema up to date. */

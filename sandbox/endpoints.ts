@@ -93,7 +93,8 @@ export function validateEndpointFields(body: Record<string, unknown>, mode: Mode
   return out;
 }
 
-function validateMetadata(value: unknown): Record<string, string> {
+/** Validates a metadata map (string keys and values, bounded sizes); shared by every object that has one. */
+export function validateMetadata(value: unknown): Record<string, string> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw invalidRequest("parameter_invalid", "metadata must be an object of string keys and string values.", "metadata");
   }

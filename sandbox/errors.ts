@@ -14,6 +14,8 @@ export class ApiError extends Error {
     readonly param?: string,
     /** Extra response headers, e.g. `Retry-After`. */
     readonly headers: Record<string, string> = {},
+    /** Extra members of `error`, e.g. `missing` for `program_not_ready`. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -22,7 +24,7 @@ export class ApiError extends Error {
   /** The wire body. */
   toBody(): { error: { type: ErrorType; code: string; message: string; param?: string } } {
     return {
-      error: { type: this.type, code: this.code, message: this.message, ...(this.param !== undefined ? { param: this.param } : {}) },
+      error: { type: this.type, code: this.code, message: this.message, ...(this.param !== undefined ? { param: this.param } : {}), ...this.details },
     };
   }
 }
@@ -37,4 +39,9 @@ export function resourceMissing(kind: string, id: string, param = "id"): ApiErro
   // The same message whether the object is absent or belongs to the other mode: telling them
   // apart would leak live data to a test key.
   return new ApiError(404, "not_found_error", "resource_missing", `No such ${kind}: '${id}'.`, param);
+}
+
+/** 409 `conflict_error`: the request is valid but the object's state forbids it. */
+export function conflict(code: string, message: string, param?: string, details: Record<string, unknown> = {}): ApiError {
+  return new ApiError(409, "conflict_error", code, message, param, {}, details);
 }

@@ -3,6 +3,7 @@
  * declares what it needs (key kind, extra rate-limit bucket) so the server applies auth and
  * limits uniformly instead of every handler remembering to.
  */
+import type { IncomingHttpHeaders } from "http";
 import type { AuthContext } from "./auth";
 import type { BucketKind } from "./rateLimit";
 import type { SandboxServices } from "./services";
@@ -14,6 +15,9 @@ export interface ApiRequest {
   query: URLSearchParams;
   params: Record<string, string>;
   body: Record<string, unknown>;
+  /** The exact request bytes (what a signature is computed over). */
+  rawBody: Buffer;
+  headers: IncomingHttpHeaders;
   /** Present on authenticated routes. */
   auth: AuthContext;
 }
@@ -36,6 +40,8 @@ export interface Route {
   auth: "sk" | "pk" | "none";
   /** A bucket in addition to the general per-IP one, keyed by the API key. */
   bucket?: BucketKind;
+  /** The handler reads `rawBody` itself (e.g. to verify a signature first): no JSON parsing. */
+  rawBody?: boolean;
   handler: Handler;
 }
 

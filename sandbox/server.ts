@@ -17,6 +17,10 @@
  *   GET    /_sandbox/clock              → {now, offset_seconds}
  *   POST   /_sandbox/clock/advance      {seconds} → moves the clock forward, attempts every
  *                                         delivery that became due, then answers {now, offset_seconds}
+ *                                         (and releases commission holds that ended)
+ *   POST   /_sandbox/stripe_integration {account_id?, livemode, fee_data_available: bool|null}
+ *                                         overrides whether the mode's Stripe integration has fee
+ *                                         data (null = available whenever connected)
  *   GET    /_sandbox/faults             → {rules} (active rules with `remaining` hits)
  *   POST   /_sandbox/faults             {rules:[{kind:"status"|"latency"|"drop_after_commit",
  *                                         status?:429|500|502|503, retry_after?, latency_ms?,
@@ -60,7 +64,10 @@ import type { Route } from "./router";
 import { Router } from "./router";
 import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
-import { trackingRoutes } from "./routes/tracking";
+import { flowRoutes } from "./routes/flow";
+import { programRoutes } from "./routes/programs";
+import { stripeIntegrationRoutes } from "./routes/stripeIntegration";
+import { stripeReceiverRoutes } from "./stripeReceiver";
 import { webhookDeliveryRoutes } from "./routes/webhookDeliveries";
 import { webhookEndpointRoutes } from "./routes/webhookEndpoints";
 import type { SandboxServices } from "./services";
@@ -99,7 +106,16 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-const ALL_ROUTES: Route[] = [...accountRoutes, ...webhookEndpointRoutes, ...webhookDeliveryRoutes, ...trackingRoutes, ...adminRoutes];
+const ALL_ROUTES: Route[] = [
+  ...accountRoutes,
+  ...webhookEndpointRoutes,
+  ...webhookDeliveryRoutes,
+  ...programRoutes,
+  ...stripeIntegrationRoutes,
+  ...stripeReceiverRoutes,
+  ...flowRoutes,
+  ...adminRoutes,
+];
 
 /** Starts a sandbox. On an empty data dir it creates the default merchant account first. */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
@@ -238,7 +254,7 @@ async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse
     }
 
     // GET and DELETE take no body; ignoring one is friendlier than failing on a stray "{}".
-    const params = method === "POST" ? parseJsonObject(raw) : {};
+    const params = method === "POST" && !route.rawBody ? parseJsonObject(raw) : {};
 
     const idempotencyKey = header(req, "idempotency-key");
     if (method === "POST" && idempotencyKey !== undefined && auth) {
@@ -266,7 +282,7 @@ async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse
       idem = { apiKey: auth.key, key: idempotencyKey };
     }
 
-    const result = await route.handler({ method, path, query: url.searchParams, params: match.params, body: params, auth: auth as AuthContext }, s);
+    const result = await route.handler({ method, path, query: url.searchParams, params: match.params, body: params, rawBody: raw, headers: req.headers, auth: auth as AuthContext }, s);
     status = result.status;
     body = JSON.stringify(result.body);
   } catch (err) {

@@ -184,3 +184,338 @@ export const SandboxInfo = z.object({
   }),
 });
 export type SandboxInfo = z.infer<typeof SandboxInfo>;
+
+// ---------------------------------------------------------------------------------------------
+// Programs, commission rules, the Stripe integration and the conversion flow (issue 3).
+// ---------------------------------------------------------------------------------------------
+
+/** Id prefixes of objects that DESIGN.md does not list (log entries and alerts). */
+export const FLOW_ID_PREFIXES = {
+  stripeEventLog: "sel_",
+  auditEntry: "aud_",
+  fraudAlert: "fa_",
+} as const;
+
+export const PROGRAM_STATUSES = ["draft", "active", "paused", "archived"] as const;
+export type ProgramStatus = (typeof PROGRAM_STATUSES)[number];
+
+/**
+ * Allowed status transitions. `archived` is final; staying in the same status is always allowed
+ * (a no-op), so a declarative caller can send the status it wants without reading it first.
+ */
+export const PROGRAM_TRANSITIONS: Readonly<Record<ProgramStatus, readonly ProgramStatus[]>> = {
+  draft: ["active", "archived"],
+  active: ["paused", "archived"],
+  paused: ["active", "archived"],
+  archived: [],
+};
+
+/** What live-mode activation requires, as listed in `program_not_ready`'s `error.missing`. */
+export const PROGRAM_READINESS_REQUIREMENTS = ["commission_rule", "stripe_integration", "webhook_endpoint"] as const;
+export type ProgramReadinessRequirement = (typeof PROGRAM_READINESS_REQUIREMENTS)[number];
+
+/** ISO 4217 code, lower-case (`usd`, `eur`). */
+export const CurrencyCode = z.string().regex(/^[a-z]{3}$/);
+
+export const Program = z.object({
+  id: z.string(),
+  object: z.literal("program"),
+  livemode: z.boolean(),
+  name: z.string(),
+  description: z.string(),
+  status: z.enum(PROGRAM_STATUSES),
+  currency: CurrencyCode,
+  invite_url: z.string(),
+  application_url: z.string(),
+  metadata: Metadata,
+  created: z.number().int(),
+  activated_at: z.number().int().nullable(),
+});
+export type Program = z.infer<typeof Program>;
+export const ProgramList = listOf(Program);
+
+export const ProgramCreate = z.object({
+  name: z.string().min(1).max(200),
+  description: z.string().max(1000).optional(),
+  status: z.enum(PROGRAM_STATUSES).optional(),
+  currency: CurrencyCode.optional(),
+  metadata: Metadata.optional(),
+});
+export type ProgramCreate = z.infer<typeof ProgramCreate>;
+export const ProgramUpdate = ProgramCreate.partial();
+export type ProgramUpdate = z.infer<typeof ProgramUpdate>;
+
+/** The Stripe events Selgeo turns into conversions; a rule's `applies_to` is a subset. */
+export const STRIPE_CONVERSION_EVENTS = ["checkout.session.completed", "invoice.paid"] as const;
+export type StripeConversionEvent = (typeof STRIPE_CONVERSION_EVENTS)[number];
+/** Every Stripe event the receiver processes (the Stripe webhook endpoint should send these). */
+export const STRIPE_WEBHOOK_EVENTS = ["checkout.session.completed", "invoice.paid", "charge.refunded"] as const;
+
+export const COMMISSION_RULE_TYPES = ["percentage", "flat"] as const;
+export type CommissionRuleType = (typeof COMMISSION_RULE_TYPES)[number];
+export const COMMISSION_BASES = ["gross", "net"] as const;
+export type CommissionBasis = (typeof COMMISSION_BASES)[number];
+
+/** Defaults the API applies to an omitted rule field. */
+export const COMMISSION_RULE_DEFAULTS = {
+  basis: "gross",
+  hold_period_days: 30,
+  auto_approve: false,
+  applies_to: STRIPE_CONVERSION_EVENTS,
+  recurring_months: null,
+} as const;
+
+export const CommissionRule = z.object({
+  id: z.string(),
+  object: z.literal("commission_rule"),
+  program: z.string(),
+  livemode: z.boolean(),
+  name: z.string(),
+  type: z.enum(COMMISSION_RULE_TYPES),
+  /** 0–100 with at most 2 decimals; null for flat rules. */
+  percentage: z.number().nullable(),
+  /** Integer minor units; null for percentage rules. */
+  flat_amount: z.number().int().nullable(),
+  /** Currency of `flat_amount`; null for percentage rules. */
+  currency: CurrencyCode.nullable(),
+  basis: z.enum(COMMISSION_BASES),
+  hold_period_days: z.number().int(),
+  auto_approve: z.boolean(),
+  applies_to: z.array(z.enum(STRIPE_CONVERSION_EVENTS)),
+  /** null = recurring commissions forever. */
+  recurring_months: z.number().int().nullable(),
+  metadata: Metadata,
+  created: z.number().int(),
+});
+export type CommissionRule = z.infer<typeof CommissionRule>;
+export const CommissionRuleList = listOf(CommissionRule);
+
+export const CommissionRuleCreate = z.object({
+  name: z.string().max(200).optional(),
+  type: z.enum(COMMISSION_RULE_TYPES),
+  percentage: z.number().min(0).max(100).nullable().optional(),
+  flat_amount: z.number().int().positive().nullable().optional(),
+  currency: CurrencyCode.nullable().optional(),
+  basis: z.enum(COMMISSION_BASES).optional(),
+  hold_period_days: z.number().int().min(0).max(365).optional(),
+  auto_approve: z.boolean().optional(),
+  applies_to: z.array(z.enum(STRIPE_CONVERSION_EVENTS)).min(1).optional(),
+  recurring_months: z.number().int().min(1).nullable().optional(),
+  metadata: Metadata.optional(),
+});
+export type CommissionRuleCreate = z.infer<typeof CommissionRuleCreate>;
+export const CommissionRuleUpdate = CommissionRuleCreate.partial();
+export type CommissionRuleUpdate = z.infer<typeof CommissionRuleUpdate>;
+
+export const StripeIntegration = z.object({
+  object: z.literal("stripe_integration"),
+  livemode: z.boolean(),
+  connected: z.boolean(),
+  /** The connected Stripe account (`acct_…`), or null. */
+  account_id: z.string().nullable(),
+  /** The Selgeo-provided receiver URL to register as a Stripe webhook endpoint. */
+  webhook_url: z.string(),
+  webhook_secret_configured: z.boolean(),
+  fee_data_available: z.boolean(),
+});
+export type StripeIntegration = z.infer<typeof StripeIntegration>;
+
+export const StripeIntegrationUpdate = z.object({
+  account_id: z.string().regex(/^acct_[0-9A-Za-z]+$/).optional(),
+  /** Stripe's `whsec_…` signing secret of the endpoint registered at `webhook_url`; never returned. */
+  webhook_signing_secret: z.string().regex(/^whsec_\S+$/).optional(),
+});
+export type StripeIntegrationUpdate = z.infer<typeof StripeIntegrationUpdate>;
+
+/** One entry of the Stripe event log (every request the receiver got, signature valid or not). */
+export const StripeEventLogEntry = z.object({
+  /** The Stripe event id (`evt_…`) as claimed by the body; null when the body was unreadable. */
+  id: z.string().nullable(),
+  object: z.literal("stripe_event"),
+  /** The log entry's own id; use it as `starting_after` (a forged request may repeat an event id). */
+  log_id: z.string(),
+  type: z.string().nullable(),
+  /** The event's own `livemode` (may differ from the receiver URL's mode: then it is ignored). */
+  livemode: z.boolean().nullable(),
+  signature_valid: z.boolean(),
+  received_at: z.number().int(),
+  processed: z.boolean(),
+  /** Redeliveries of an already processed event id. */
+  duplicate_deliveries: z.number().int(),
+  error: z.string().nullable().optional(),
+});
+export type StripeEventLogEntry = z.infer<typeof StripeEventLogEntry>;
+export const StripeEventLogList = listOf(StripeEventLogEntry);
+
+export const PARTICIPANT_STATUSES = ["pending", "approved", "rejected"] as const;
+export type ParticipantStatus = (typeof PARTICIPANT_STATUSES)[number];
+
+export const Participant = z.object({
+  id: z.string(),
+  object: z.literal("participant"),
+  livemode: z.boolean(),
+  program: z.string(),
+  email: z.string(),
+  name: z.string(),
+  status: z.enum(PARTICIPANT_STATUSES),
+  metadata: Metadata,
+  created: z.number().int(),
+  approved_at: z.number().int().nullable(),
+});
+export type Participant = z.infer<typeof Participant>;
+export const ParticipantList = listOf(Participant);
+
+export const ParticipantCreate = z.object({
+  email: z.string(),
+  name: z.string().max(200).optional(),
+  metadata: Metadata.optional(),
+});
+export type ParticipantCreate = z.infer<typeof ParticipantCreate>;
+
+export const Click = z.object({
+  id: z.string(),
+  object: z.literal("click"),
+  livemode: z.boolean(),
+  program: z.string(),
+  partner: z.string(),
+  url: z.string(),
+  created: z.number().int(),
+});
+export type Click = z.infer<typeof Click>;
+
+export const ClickCreate = z.object({ program: z.string(), partner: z.string(), url: z.string() });
+export type ClickCreate = z.infer<typeof ClickCreate>;
+
+export const CONVERSION_SOURCES = ["api", "stripe"] as const;
+export const CONVERSION_STATUSES = ["recorded", "partially_refunded", "refunded"] as const;
+export type ConversionStatus = (typeof CONVERSION_STATUSES)[number];
+
+export const Conversion = z.object({
+  id: z.string(),
+  object: z.literal("conversion"),
+  livemode: z.boolean(),
+  program: z.string(),
+  partner: z.string(),
+  click: z.string().nullable(),
+  source: z.enum(CONVERSION_SOURCES),
+  /** The Stripe event type that produced it, or null for the Conversion API. */
+  stripe_event_type: z.string().nullable(),
+  stripe_event: z.string().nullable(),
+  external_id: z.string().nullable(),
+  customer: z.string().nullable(),
+  payment_intent: z.string().nullable(),
+  subscription: z.string().nullable(),
+  recurring: z.boolean(),
+  amount: z.number().int(),
+  currency: CurrencyCode,
+  /** Processor fee in minor units, when known (needed by net-basis rules). */
+  fee: z.number().int().nullable(),
+  refunded_amount: z.number().int(),
+  status: z.enum(CONVERSION_STATUSES),
+  fraud_suspected: z.boolean(),
+  fraud_reasons: z.array(z.string()),
+  /** Ids of the commissions this conversion earned (possibly none). */
+  commissions: z.array(z.string()),
+  metadata: Metadata,
+  created: z.number().int(),
+});
+export type Conversion = z.infer<typeof Conversion>;
+export const ConversionList = listOf(Conversion);
+
+/** `POST /api/v1/conversions`: either `click`, or `partner` + `program`. */
+export const ConversionCreate = z.object({
+  click: z.string().optional(),
+  partner: z.string().optional(),
+  program: z.string().optional(),
+  amount: z.number().int().positive(),
+  currency: CurrencyCode,
+  /** Your order id: a second conversion with the same id returns the first one. */
+  external_id: z.string().min(1).max(255),
+  customer: z.string().max(255).optional(),
+  customer_email: z.string().max(320).optional(),
+  /** Processor fee, minor units: lets net-basis rules compute without review. */
+  fee: z.number().int().min(0).optional(),
+  metadata: Metadata.optional(),
+});
+export type ConversionCreate = z.infer<typeof ConversionCreate>;
+
+/**
+ * Commission statuses: `pending` (in its hold period, or awaiting a manual approval),
+ * `needs_review` (cannot be computed or trusted automatically: net basis without fee data, a
+ * fraud-suspected conversion), `approved`, `rejected`, `refunded`, `partially_refunded`.
+ */
+export const COMMISSION_STATUSES = ["pending", "needs_review", "approved", "rejected", "refunded", "partially_refunded"] as const;
+export type CommissionStatus = (typeof COMMISSION_STATUSES)[number];
+
+export const Commission = z.object({
+  id: z.string(),
+  object: z.literal("commission"),
+  livemode: z.boolean(),
+  program: z.string(),
+  partner: z.string(),
+  conversion: z.string(),
+  commission_rule: z.string(),
+  amount: z.number().int(),
+  currency: CurrencyCode,
+  status: z.enum(COMMISSION_STATUSES),
+  /** Unix seconds at which the hold period ends. */
+  available_on: z.number().int().nullable(),
+  auto_approve: z.boolean(),
+  refunded_amount: z.number().int(),
+  /** Why the commission is in review, rejected, or was computed the way it was. */
+  reason: z.string().nullable(),
+  created: z.number().int(),
+  approved_at: z.number().int().nullable(),
+});
+export type Commission = z.infer<typeof Commission>;
+export const CommissionList = listOf(Commission);
+
+/** Every decision the attribution engine records. */
+export const ATTRIBUTION_DECISIONS = [
+  "attributed",
+  "no_click",
+  "unknown_click",
+  "customer_attributed",
+  "recurring",
+  "outside_recurring_window",
+  "no_attribution",
+  "refund_applied",
+  "refund_unmatched",
+  "duplicate_ignored",
+  "mode_mismatch",
+  "fraud_suspected",
+  "program_archived",
+  "currency_mismatch",
+] as const;
+export type AttributionDecision = (typeof ATTRIBUTION_DECISIONS)[number];
+
+export const AttributionAuditEntry = z.object({
+  id: z.string(),
+  object: z.literal("attribution_audit_entry"),
+  livemode: z.boolean(),
+  type: z.enum(ATTRIBUTION_DECISIONS),
+  message: z.string(),
+  conversion: z.string().nullable(),
+  commission: z.string().nullable(),
+  program: z.string().nullable(),
+  partner: z.string().nullable(),
+  click: z.string().nullable(),
+  customer: z.string().nullable(),
+  stripe_event: z.string().nullable(),
+  created: z.number().int(),
+});
+export type AttributionAuditEntry = z.infer<typeof AttributionAuditEntry>;
+export const AttributionAuditLog = listOf(AttributionAuditEntry);
+
+export const FraudAlert = z.object({
+  id: z.string(),
+  object: z.literal("fraud_alert"),
+  livemode: z.boolean(),
+  conversion: z.string(),
+  program: z.string(),
+  partner: z.string(),
+  reasons: z.array(z.string()),
+  created: z.number().int(),
+});
+export type FraudAlert = z.infer<typeof FraudAlert>;
+export const FraudAlertList = listOf(FraudAlert);

@@ -1,6 +1,9 @@
 /** Sandbox-only admin routes under `/_sandbox/` (no auth; documented in server.ts). */
-import { createAccount } from "../accounts";
-import { invalidRequest } from "../errors";
+import { createAccount, getAccount } from "../accounts";
+import { getMeta } from "../db";
+import { releaseHolds } from "../flow";
+import { getIntegration, integrationObject, saveIntegration } from "../stripeIntegration";
+import { invalidRequest, resourceMissing } from "../errors";
 import type { BucketKind } from "../rateLimit";
 import { DEFAULT_RATE_LIMITS } from "../rateLimit";
 import type { Route } from "../router";
@@ -43,17 +46,39 @@ export const adminRoutes: Route[] = [
     method: "POST",
     pattern: "/_sandbox/clock/advance",
     auth: "none",
-    handler: async (req, { clock, deliveries }) => {
+    handler: async (req, { db, clock, deliveries }) => {
       onlyFields(req.body, ["seconds"]);
       const seconds = req.body.seconds;
       if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_ADVANCE_SECONDS) {
         throw invalidRequest("parameter_invalid", `seconds must be a number from 0 to ${MAX_ADVANCE_SECONDS}; the clock only moves forward.`, "seconds");
       }
       clock.advance(seconds);
+      // Holds that ended release first, so their commission.approved deliveries go out below.
+      releaseHolds(db, clock.nowSeconds(), deliveries);
       // Answer only after the deliveries that just became due were attempted, so the caller can
       // assert on their outcome right away.
       await deliveries.processDue();
       return { status: 200, body: { now: clock.nowSeconds(), offset_seconds: clock.offsetSeconds() } };
+    },
+  },
+  {
+    // Rehearses a merchant whose Stripe account gives no fee data (net-basis rules then need
+    // review). fee_data_available null = back to "available whenever connected".
+    method: "POST",
+    pattern: "/_sandbox/stripe_integration",
+    auth: "none",
+    handler: (req, { db, clock, info }) => {
+      onlyFields(req.body, ["account_id", "livemode", "fee_data_available"]);
+      const accountId = req.body.account_id ?? getMeta(db, "default_account_id");
+      if (typeof accountId !== "string" || !getAccount(db, accountId)) throw resourceMissing("account", String(accountId), "account_id");
+      if (typeof req.body.livemode !== "boolean") throw invalidRequest("parameter_missing", "livemode (true or false) says which mode's integration to change.", "livemode");
+      const fee = req.body.fee_data_available;
+      if (fee !== null && typeof fee !== "boolean") throw invalidRequest("parameter_invalid", "fee_data_available must be true, false or null (default behaviour).", "fee_data_available");
+      const row = getIntegration(db, accountId, req.body.livemode);
+      row.fee_data_override = fee === null ? null : fee ? 1 : 0;
+      row.updated = clock.nowSeconds();
+      saveIntegration(db, row);
+      return { status: 200, body: integrationObject(row, info().selgeo_url) };
     },
   },
   {

@@ -42,8 +42,8 @@ describe("sandbox: auth, key kinds, modes and the error format", () => {
     expectError(await call(base, "GET", "/api/v1/webhook_endpoints", { key: keys.live.pk }), 403, "secret_key_required");
     expectError(await call(base, "POST", "/v1/clicks", { key: keys.test.sk, body: {} }), 403, "publishable_key_required");
     expectError(await call(base, "POST", "/v1/clicks", { body: {} }), 401, "missing_api_key");
-    // Authenticated correctly, the stub answers 501 (its behaviour arrives with a later issue).
-    expectError(await call(base, "POST", "/v1/clicks", { key: keys.test.pk, body: {} }), 501, "not_implemented");
+    // Authenticated correctly, an empty body fails validation.
+    expectError(await call(base, "POST", "/v1/clicks", { key: keys.test.pk, body: {} }), 400, "parameter_missing");
   });
 
   it("the key decides the mode: the same account in both modes", async () => {

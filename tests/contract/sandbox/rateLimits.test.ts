@@ -75,14 +75,14 @@ describe("sandbox: rate limits and the request counter", () => {
   it("conversions have their own 120/min bucket per secret key", async () => {
     await call(base, "POST", "/_sandbox/rate_limits", { body: { conversions_per_sk: 2 } });
     const first = await call(base, "POST", "/api/v1/conversions", { key: sk, body: {} });
-    expectError(first, 501, "not_implemented");
+    expectError(first, 400, "parameter_missing");
     expect(first.headers.get("X-RateLimit-Limit")).toBe("2");
-    expectError(await call(base, "POST", "/api/v1/conversions", { key: sk, body: {} }), 501, "not_implemented");
+    expectError(await call(base, "POST", "/api/v1/conversions", { key: sk, body: {} }), 400, "parameter_missing");
     const limited = await call(base, "POST", "/api/v1/conversions", { key: sk, body: {} });
     expectError(limited, 429, "rate_limited");
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
     // Another key has its own bucket; other routes still answer.
-    expectError(await call(base, "POST", "/api/v1/conversions", { key: sb.info.keys.live.sk, body: {} }), 501, "not_implemented");
+    expectError(await call(base, "POST", "/api/v1/conversions", { key: sb.info.keys.live.sk, body: {} }), 400, "parameter_missing");
     expect((await call(base, "GET", "/api/v1/account", { key: sk })).status).toBe(200);
   });
 
@@ -92,7 +92,7 @@ describe("sandbox: rate limits and the request counter", () => {
     const first = await call(base, "POST", "/v1/clicks", { key: pk, body: {} });
     expect(first.headers.get("X-RateLimit-Limit")).toBe("1");
     expectError(await call(base, "POST", "/v1/clicks", { key: pk, body: {} }), 429, "rate_limited");
-    expectError(await call(base, "POST", "/v1/clicks", { key: sb.info.keys.live.pk, body: {} }), 501, "not_implemented");
+    expectError(await call(base, "POST", "/v1/clicks", { key: sb.info.keys.live.pk, body: {} }), 400, "parameter_missing");
   });
 
   it("the published limits are the defaults", async () => {
