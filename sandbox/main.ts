@@ -17,12 +17,14 @@ export const DEFAULT_SANDBOX_DATA_DIR = ".sandbox-data";
 export interface SandboxCommandArgs {
   port: number;
   dataDir: string;
+  /** Stripe emulator port (`--stripe-port`); absent = any free port. */
+  stripePort?: number;
 }
 
 /** Parses `--port N` / `--port=N` and `--data-dir DIR` / `--data-dir=DIR`. Throws with a usage hint. */
 export function parseSandboxArgs(argv: readonly string[]): SandboxCommandArgs {
   const out: SandboxCommandArgs = { port: DEFAULT_SANDBOX_PORT, dataDir: DEFAULT_SANDBOX_DATA_DIR };
-  const usage = "usage: golive sandbox [--port N] [--data-dir DIR]";
+  const usage = "usage: golive sandbox [--port N] [--data-dir DIR] [--stripe-port N]";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.indexOf("=");
@@ -37,6 +39,11 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxCommandArgs {
       const v = value();
       if (!/^\d+$/.test(v) || Number(v) > 65535) throw new Error(`--port must be an integer from 0 to 65535 (0 = any free port); got '${v}'\n${usage}`);
       out.port = Number(v);
+    } else if (name === "--stripe-port") {
+      // Stripe emulator hook-up.
+      const v = value();
+      if (!/^\d+$/.test(v) || Number(v) > 65535) throw new Error(`--stripe-port must be an integer from 0 to 65535 (0 = any free port); got '${v}'\n${usage}`);
+      out.stripePort = Number(v);
     } else if (name === "--data-dir") {
       const v = value();
       if (v === "") throw new Error(`--data-dir must not be empty\n${usage}`);
@@ -58,9 +65,10 @@ export async function runSandboxCommand(argv: string[]): Promise<void> {
   const args = parseSandboxArgs(argv);
   const log = (line: string) => process.stderr.write(`[selgeo-sandbox] ${line}\n`);
   const dataDir = path.resolve(args.dataDir);
-  const sandbox = await startSandbox({ port: args.port, dataDir, log });
+  const sandbox = await startSandbox({ port: args.port, dataDir, log, stripePort: args.stripePort });
   process.stdout.write(JSON.stringify(sandbox.info) + "\n");
   log(`listening on ${sandbox.url} (data dir ${dataDir}); Ctrl-C to stop`);
+  log(`Stripe emulator on ${sandbox.stripeUrl} (keys under "stripe_keys" in the first stdout line)`);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off("SIGINT", stop);

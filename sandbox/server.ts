@@ -71,6 +71,9 @@ import { stripeReceiverRoutes } from "./stripeReceiver";
 import { webhookDeliveryRoutes } from "./routes/webhookDeliveries";
 import { webhookEndpointRoutes } from "./routes/webhookEndpoints";
 import type { SandboxServices } from "./services";
+// Stripe emulator hook-up (sandbox/stripe): a second listener on the same database.
+import type { RunningStripeEmulator } from "./stripe/server";
+import { startStripeEmulator } from "./stripe/server";
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {
@@ -86,6 +89,8 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** How long a webhook receiver may take to answer, ms (default 10 000; tests shorten it). */
   deliveryTimeoutMs?: number;
+  /** Stripe emulator: TCP port of its listener (same host); 0 (the default) picks a free one. */
+  stripePort?: number;
 }
 
 /** A running sandbox. */
@@ -100,6 +105,10 @@ export interface RunningSandbox {
   dataDir: string;
   /** The sandbox clock. */
   clock: SandboxClock;
+  /** Stripe emulator: its base URL (also `info.stripe_url`; keys in `info.stripe_keys`). */
+  stripeUrl: string;
+  /** Stripe emulator: the running instance (its webhook service emits Stripe events). */
+  stripe: RunningStripeEmulator;
   /** Fans an event out to every enabled endpoint of the account and mode subscribed to `type`. */
   emitEvent(accountId: string, livemode: boolean, type: string, object: Record<string, unknown>): { event: WebhookEventPayload; deliveries: WebhookDelivery[] };
   /** Stops the server and the delivery worker, and closes the database. */
@@ -162,7 +171,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     });
   });
   const url = baseUrl(server.address() as AddressInfo);
-  info = { selgeo_url: url, keys };
+  // Stripe emulator hook-up: started once the Selgeo listener is up; closed before the database.
+  const stripe = await startStripeEmulator({ db, clock, host: opts.host, port: opts.stripePort ?? 0, log, deliveryTimeoutMs: opts.deliveryTimeoutMs }).catch(async (err: unknown) => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    db.close();
+    throw err;
+  });
+  info = { selgeo_url: url, keys, stripe_url: stripe.url, stripe_keys: stripe.keys };
   deliveries.start();
 
   let closing: Promise<void> | undefined;
@@ -172,12 +187,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     db,
     dataDir,
     clock,
+    stripeUrl: stripe.url,
+    stripe,
     emitEvent: (accountId, livemode, type, object) => deliveries.emitEvent(accountId, livemode, type, object),
     close: () =>
       (closing ??= (async () => {
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await deliveries.stop();
+        await stripe.close(); // Stripe emulator hook-up
         // Handlers still running (e.g. a ping whose attempt was just aborted) finish before the
         // database goes away underneath them.
         await Promise.allSettled([...active]);

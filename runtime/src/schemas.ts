@@ -182,6 +182,14 @@ export const SandboxInfo = z.object({
     test: z.object({ pk: z.string(), sk: z.string() }),
     live: z.object({ pk: z.string(), sk: z.string() }),
   }),
+  // Stripe emulator (sandbox/stripe): its base URL and the keys of its test and live accounts.
+  stripe_url: z.string().optional(),
+  stripe_keys: z
+    .object({
+      test: z.object({ secret_key: z.string(), publishable_key: z.string(), account_id: z.string().optional() }),
+      live: z.object({ secret_key: z.string(), publishable_key: z.string(), account_id: z.string().optional() }),
+    })
+    .optional(),
 });
 export type SandboxInfo = z.infer<typeof SandboxInfo>;
 
