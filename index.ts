@@ -1,7 +1,14 @@
-// The go-live program: stack config in, Selgeo resources out. Validation lives in config/, resource
-// logic in providers/ and @selgeo-golive/runtime; this file only wires one to the other.
+// The go-live program: stack config in, Selgeo and Stripe resources out, in checklist order with the
+// program's status last. Validation lives in config/, resource logic in providers/ and
+// @selgeo-golive/runtime; this file only wires one to the other.
 import * as pulumi from "@pulumi/pulumi";
+import * as runtime from "@selgeo-golive/runtime";
 import { parseStackConfig, StackConfigError } from "./config/schema";
+import { CommissionRule } from "./providers/commissionRule";
+import { Program } from "./providers/program";
+import { ProgramStatus } from "./providers/programStatus";
+import { SelgeoStripeIntegration } from "./providers/stripeIntegration";
+import { StripeWebhookEndpoint } from "./providers/stripeWebhookEndpoint";
 import { WebhookEndpoint } from "./providers/webhookEndpoint";
 
 const selgeo = new pulumi.Config("selgeo");
@@ -11,7 +18,11 @@ const cfg = (() => {
       mode: selgeo.get("mode"),
       apiUrl: selgeo.get("apiUrl"),
       secretKey: selgeo.get("secretKey"),
+      stripeSecretKey: selgeo.get("stripeSecretKey"),
       webhookEndpoints: selgeo.getObject("webhookEndpoints"),
+      stripe: selgeo.getObject("stripe"),
+      program: selgeo.getObject("program"),
+      commissionRules: selgeo.getObject("commissionRules"),
     });
   } catch (e) {
     // RunError prints just the message: every problem with its config path, no stack trace.
@@ -19,6 +30,7 @@ const cfg = (() => {
     throw e;
   }
 })();
+const mode = cfg.mode;
 
 // Checklist item 4: webhook endpoints and their event subscriptions.
 const endpoints = Object.entries(cfg.webhookEndpoints).map(
@@ -26,7 +38,7 @@ const endpoints = Object.entries(cfg.webhookEndpoints).map(
     [
       name,
       new WebhookEndpoint(name, {
-        mode: cfg.mode,
+        mode,
         url: ep.url,
         events: ep.events,
         description: ep.description ?? "",
@@ -37,8 +49,75 @@ const endpoints = Object.entries(cfg.webhookEndpoints).map(
     ] as const,
 );
 
-export const mode = cfg.mode;
+// Checklist item 2: a Stripe endpoint pointing at the Selgeo-provided URL, its secret handed to Selgeo.
+let stripeEndpoint: StripeWebhookEndpoint | undefined;
+let stripeIntegration: SelgeoStripeIntegration | undefined;
+if (cfg.stripe) {
+  // The program process reads the stack config the same way the providers do (a read, safe in preview).
+  runtime.configureFromStack({ get: (key) => new pulumi.Config(key.split(":")[0]).get(key.split(":")[1]) });
+  const webhookUrl = pulumi.output(runtime.stripeIntegration.lookupWebhookUrl());
+  stripeEndpoint = new StripeWebhookEndpoint("stripe", {
+    mode,
+    url: webhookUrl,
+    enabledEvents: cfg.stripe.enabledEvents,
+    description: cfg.stripe.description,
+    adoptId: cfg.stripe.adoptId,
+  });
+  stripeIntegration = new SelgeoStripeIntegration("stripe", {
+    mode,
+    accountId: cfg.stripe.accountId,
+    webhookSigningSecret: stripeEndpoint.secret,
+  });
+}
+
+// Checklist items 6 and 8: the program (draft), its commission rules, then its status, last.
+let program: Program | undefined;
+let programStatus: ProgramStatus | undefined;
+const rules: Array<[string, CommissionRule]> = [];
+if (cfg.program) {
+  program = new Program("program", {
+    mode,
+    name: cfg.program.name,
+    description: cfg.program.description ?? "",
+    currency: cfg.program.currency ?? "usd",
+    adoptId: cfg.program.adoptId,
+  });
+  for (const [name, r] of Object.entries(cfg.commissionRules)) {
+    rules.push([
+      name,
+      new CommissionRule(name, {
+        mode,
+        programId: program.programId,
+        name: r.name ?? name,
+        type: r.type,
+        percentage: r.percentage,
+        flatAmount: r.flatAmount,
+        currency: r.currency,
+        basis: r.basis,
+        holdPeriodDays: r.holdPeriodDays,
+        autoApprove: r.autoApprove,
+        appliesTo: r.appliesTo,
+        recurringMonths: r.recurringMonths,
+      }),
+    ]);
+  }
+  programStatus = new ProgramStatus(
+    "program",
+    { programId: program.programId, programName: cfg.program.name, status: cfg.program.status },
+    { dependsOn: [...endpoints.map(([, r]) => r), ...rules.map(([, r]) => r), ...(stripeIntegration ? [stripeIntegration] : [])] },
+  );
+}
+
+export const stackMode = mode;
 export const webhookEndpointIds = Object.fromEntries(endpoints.map(([name, r]) => [name, r.endpointId]));
 export const webhookSecretFingerprints = Object.fromEntries(endpoints.map(([name, r]) => [name, r.secretFingerprint]));
 /** The `whsec_` signing secrets, encrypted in state; `pulumi stack output --show-secrets` reveals them. */
 export const webhookSecrets = pulumi.secret(Object.fromEntries(endpoints.map(([name, r]) => [name, r.secret])));
+export const stripeWebhookEndpointId = stripeEndpoint?.stripeEndpointId;
+export const stripeWebhookUrl = stripeIntegration?.webhookUrl;
+export const stripeConnected = stripeIntegration?.connected;
+export const programId = program?.programId;
+export const programStatusValue = programStatus?.status;
+export const inviteUrl = program?.inviteUrl;
+export const applicationUrl = program?.applicationUrl;
+export const commissionRuleIds = Object.fromEntries(rules.map(([name, r]) => [name, r.ruleId]));

@@ -9,6 +9,9 @@ import { CONFIG_KEYS, ENV_KEYS, EVENT_TYPES, MODES, checkWebhookUrl, type Mode }
 export const STACK_CONFIG_KEYS = {
   ...CONFIG_KEYS,
   webhookEndpoints: "selgeo:webhookEndpoints",
+  stripe: "selgeo:stripe",
+  program: "selgeo:program",
+  commissionRules: "selgeo:commissionRules",
 } as const;
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -28,17 +31,86 @@ export const WebhookEndpointConfig = z
   .strict();
 export type WebhookEndpointConfig = z.infer<typeof WebhookEndpointConfig>;
 
+/** `selgeo:stripe`: the Stripe webhook endpoint feeding Selgeo and Selgeo's Stripe integration. */
+export const StripeConfig = z
+  .object({
+    accountId: z.string().regex(/^acct_[A-Za-z0-9]+$/, "accountId is a Stripe account id (acct_…); omit it to use the Stripe key's account").optional(),
+    enabledEvents: z.array(z.string().min(1)).min(1).optional(),
+    description: z.string().max(5000).optional(),
+    /** Adopt an existing Stripe webhook endpoint instead of creating one. */
+    adoptId: z.string().regex(/^we_/, "adoptId must be a Stripe webhook endpoint id (we_…)").optional(),
+  })
+  .strict();
+export type StripeConfig = z.infer<typeof StripeConfig>;
+
+/** `selgeo:program`: the affiliate program; its status is applied after everything else. */
+export const ProgramConfig = z
+  .object({
+    name: z.string({ error: "name the program" }).min(1).max(200),
+    description: z.string().max(2000).optional(),
+    currency: z.string().regex(/^[a-z]{3}$/, "currency is a lower-case ISO code such as usd").optional(),
+    status: z.enum(["draft", "active", "paused"], { error: 'status is "draft", "active" or "paused"' }).default("draft"),
+    adoptId: z.string().regex(/^prog_/, "adoptId must be a Selgeo program id (prog_…)").optional(),
+  })
+  .strict();
+export type ProgramConfig = z.infer<typeof ProgramConfig>;
+
+/** One entry of `selgeo:commissionRules`. Money in integer minor units. */
+export const CommissionRuleConfig = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    type: z.enum(["percentage", "flat"], { error: 'type is "percentage" or "flat"' }),
+    percentage: z
+      .number({ error: "percentage is a number from 0 to 100" })
+      .min(0, "percentage must be between 0 and 100")
+      .max(100, "percentage must be between 0 and 100")
+      .refine((p) => Math.round(p * 100) === p * 100, "percentage has at most two decimals")
+      .optional(),
+    flatAmount: z.number().int("flatAmount is in minor units (cents): a whole number").positive("flatAmount must be more than 0").optional(),
+    currency: z.string().regex(/^[a-z]{3}$/, "currency is a lower-case ISO code such as usd").optional(),
+    basis: z.enum(["gross", "net"], { error: 'basis is "gross" or "net"' }).optional(),
+    holdPeriodDays: z.number().int("holdPeriodDays is whole days").min(0).max(365, "holdPeriodDays is 0–365").optional(),
+    autoApprove: z.boolean().optional(),
+    appliesTo: z.array(z.enum(["checkout.session.completed", "invoice.paid"], { error: "appliesTo takes checkout.session.completed and/or invoice.paid" })).min(1).optional(),
+    recurringMonths: z.number().int().min(1, "recurringMonths is at least 1 (omit it for forever)").optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.type === "percentage" && r.percentage === undefined) ctx.addIssue({ code: "custom", path: ["percentage"], message: "a percentage rule needs percentage (0–100)" });
+    if (r.type === "flat" && r.flatAmount === undefined) ctx.addIssue({ code: "custom", path: ["flatAmount"], message: "a flat rule needs flatAmount in minor units" });
+    if (r.type === "flat" && !r.currency) ctx.addIssue({ code: "custom", path: ["currency"], message: "a flat rule needs a currency" });
+    if (r.type === "flat" && r.percentage !== undefined) ctx.addIssue({ code: "custom", path: ["percentage"], message: "percentage is only for percentage rules" });
+    if (r.type === "percentage" && r.flatAmount !== undefined) ctx.addIssue({ code: "custom", path: ["flatAmount"], message: "flatAmount is only for flat rules" });
+  });
+export type CommissionRuleConfig = z.infer<typeof CommissionRuleConfig>;
+
 /** The whole `selgeo:` config of a stack. */
 export const StackConfig = z
   .object({
     mode: z.enum(MODES, { error: 'set selgeo:mode to "test" or "live"' }),
     apiUrl: z.string().url("selgeo:apiUrl must be the http(s) base URL of the Selgeo API").optional(),
     webhookEndpoints: z.record(z.string().regex(NAME, "endpoint names are lowercase letters, digits and dashes"), WebhookEndpointConfig).default({}),
+    stripe: StripeConfig.optional(),
+    program: ProgramConfig.optional(),
+    commissionRules: z.record(z.string().regex(NAME, "rule names are lowercase letters, digits and dashes"), CommissionRuleConfig).default({}),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, ep] of Object.entries(cfg.webhookEndpoints)) {
       const res = checkWebhookUrl(ep.url, cfg.mode);
       if (!res.ok) ctx.addIssue({ code: "custom", path: ["webhookEndpoints", name, "url"], message: res.message });
+    }
+    if (Object.keys(cfg.commissionRules).length > 0 && !cfg.program) {
+      ctx.addIssue({ code: "custom", path: ["commissionRules"], message: "commission rules belong to a program: declare selgeo:program" });
+    }
+    if (cfg.program?.status === "active" && cfg.mode === "live") {
+      const missing = [
+        Object.keys(cfg.commissionRules).length === 0 && "selgeo:commissionRules",
+        !cfg.stripe && "selgeo:stripe",
+        !Object.values(cfg.webhookEndpoints).some((e) => e.enabled !== false) && "an enabled entry in selgeo:webhookEndpoints",
+      ].filter(Boolean);
+      if (missing.length > 0) {
+        ctx.addIssue({ code: "custom", path: ["program", "status"], message: `a live program can only go active with ${missing.join(", ")} declared` });
+      }
     }
   });
 export type StackConfig = z.infer<typeof StackConfig>;
@@ -48,7 +120,11 @@ export interface RawStackConfig {
   mode?: unknown;
   apiUrl?: unknown;
   secretKey?: string;
+  stripeSecretKey?: string;
   webhookEndpoints?: unknown;
+  stripe?: unknown;
+  program?: unknown;
+  commissionRules?: unknown;
 }
 
 /** A config that failed validation; `problems` lists each one as `selgeo:<path>: <what to do>`. */
@@ -69,6 +145,9 @@ export function parseStackConfig(raw: RawStackConfig, env: NodeJS.ProcessEnv = p
     mode: raw.mode ?? "test",
     apiUrl: raw.apiUrl ?? env[ENV_KEYS.apiUrl],
     webhookEndpoints: raw.webhookEndpoints,
+    stripe: raw.stripe,
+    program: raw.program,
+    commissionRules: raw.commissionRules,
   });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${configPath(issue.path)}: ${issue.message}`);
@@ -84,6 +163,20 @@ export function parseStackConfig(raw: RawStackConfig, env: NodeJS.ProcessEnv = p
     if (!m) problems.push(`${STACK_CONFIG_KEYS.secretKey}: not a Selgeo secret key (it must start with sk_test_ or sk_live_)`);
     else if ((MODES as readonly string[]).includes(mode) && m[1] !== mode) {
       problems.push(`${STACK_CONFIG_KEYS.secretKey}: a ${m[1]}-mode key on a ${mode} stack; use an sk_${mode}_ key here`);
+    }
+  }
+  if (raw.stripe !== undefined) {
+    const stripeKey = raw.stripeSecretKey ?? env[ENV_KEYS.stripeSecretKey];
+    if (!stripeKey) {
+      problems.push(
+        `${STACK_CONFIG_KEYS.stripeSecretKey}: not set; run \`pulumi config set --secret ${STACK_CONFIG_KEYS.stripeSecretKey} <sk_…>\` or export ${ENV_KEYS.stripeSecretKey}`,
+      );
+    } else {
+      const m = /^(?:sk|rk)_(test|live)_/.exec(stripeKey);
+      if (!m) problems.push(`${STACK_CONFIG_KEYS.stripeSecretKey}: not a Stripe secret or restricted key (sk_/rk_ test|live)`);
+      else if ((MODES as readonly string[]).includes(mode) && m[1] !== mode) {
+        problems.push(`${STACK_CONFIG_KEYS.stripeSecretKey}: a Stripe ${m[1]}-mode key on a ${mode} stack; use your Stripe ${mode}-mode key here`);
+      }
     }
   }
   if (!parsed.success || problems.length > 0) throw new StackConfigError(problems);

@@ -1,10 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type * as Runtime from "@selgeo-golive/runtime";
-
-// Resolved by name inside each method: the workspace package's real path is outside node_modules,
-// so a module captured at the top would be serialized by file path (or inlined), not required by name.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const rt = (): typeof Runtime => require("@selgeo-golive/runtime");
+import { runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of a Selgeo webhook endpoint (checklist item 4). */
 export interface WebhookEndpointArgs {
@@ -27,17 +22,7 @@ export interface WebhookEndpointArgs {
  * time: state keeps a few lines, and no credential, since the key arrives through `configure` from
  * the stack config.
  */
-export const webhookEndpointProvider: pulumi.dynamic.ResourceProvider = {
-  async configure(req) {
-    rt().configureFromStack(req.config);
-  },
-  check: (olds, news) => rt().webhookEndpoint.check(olds, news),
-  diff: (id, olds, news) => rt().webhookEndpoint.diff(id, olds, news),
-  create: (inputs) => rt().webhookEndpoint.create(inputs),
-  read: (id, props) => rt().webhookEndpoint.read(id, props),
-  update: (id, olds, news) => rt().webhookEndpoint.update(id, olds, news),
-  delete: (id) => rt().webhookEndpoint.remove(id),
-};
+export const webhookEndpointProvider: pulumi.dynamic.ResourceProvider = runtimeProvider("webhookEndpoint");
 
 /** A Selgeo webhook endpoint with its event subscriptions and signing secret. */
 export class WebhookEndpoint extends pulumi.dynamic.Resource {

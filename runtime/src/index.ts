@@ -12,3 +12,12 @@ export * from "./urlRules";
 export * from "./signature";
 export * from "./providerSettings";
 export * as webhookEndpoint from "./providers/webhookEndpoint";
+export * as stripeWebhookEndpoint from "./providers/stripeWebhookEndpoint";
+export * as stripeIntegration from "./providers/stripeIntegration";
+export * as commissionRule from "./providers/commissionRule";
+export * as program from "./providers/program";
+/** `ProgramStatus` logic, shaped like the other resource kinds. */
+export { status as programStatus } from "./providers/program";
+// issue 4 (secrets foundation): Secrets Manager references and generated-secret sink; key modes.
+export * from "./keyModes";
+export * as secrets from "./secrets";

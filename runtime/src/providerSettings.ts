@@ -6,6 +6,7 @@
  * `configure`; we read the `selgeo:*` keys from it here, once per provider process, and fall back to
  * environment variables so a CI job can inject the key without writing it into config.
  */
+import Stripe from "stripe";
 import { SelgeoClient } from "./client";
 import { MODES, type Mode } from "./schemas";
 
@@ -14,12 +15,16 @@ export const CONFIG_KEYS = {
   mode: "selgeo:mode",
   apiUrl: "selgeo:apiUrl",
   secretKey: "selgeo:secretKey",
+  stripeSecretKey: "selgeo:stripeSecretKey",
+  stripeApiUrl: "selgeo:stripeApiUrl",
 } as const;
 
 /** Environment fallbacks, for keys a CI job injects instead of storing them in config. */
 export const ENV_KEYS = {
   apiUrl: "SELGEO_API_URL",
   secretKey: "SELGEO_SECRET_KEY",
+  stripeSecretKey: "STRIPE_SECRET_KEY",
+  stripeApiUrl: "STRIPE_API_URL",
 } as const;
 
 /** What a provider process was configured with. */
@@ -27,6 +32,10 @@ export interface ProviderSettings {
   mode: Mode;
   apiUrl: string;
   secretKey: string;
+  /** Only the Stripe resources need these. */
+  stripeSecretKey: string;
+  /** Stripe's API base URL; default https://api.stripe.com (the sandbox's emulator in rehearsals). */
+  stripeApiUrl: string;
 }
 
 /** The subset of Pulumi's dynamic `Config` we need; kept structural so tests can pass a map. */
@@ -56,6 +65,8 @@ export function configureFromStack(config: ConfigSource, env: NodeJS.ProcessEnv 
     mode: modeRaw as Mode,
     apiUrl: config.get(CONFIG_KEYS.apiUrl) ?? env[ENV_KEYS.apiUrl] ?? "",
     secretKey: config.get(CONFIG_KEYS.secretKey) ?? env[ENV_KEYS.secretKey] ?? "",
+    stripeSecretKey: config.get(CONFIG_KEYS.stripeSecretKey) ?? env[ENV_KEYS.stripeSecretKey] ?? "",
+    stripeApiUrl: config.get(CONFIG_KEYS.stripeApiUrl) ?? env[ENV_KEYS.stripeApiUrl] ?? "https://api.stripe.com",
   };
 }
 
@@ -103,6 +114,54 @@ export function selgeoClient(): SelgeoClient {
   if (!c) {
     c = new SelgeoClient({ baseUrl: s.apiUrl, apiKey: s.secretKey });
     clients.set(cacheKey, c);
+  }
+  return c;
+}
+
+/** Problems with the Stripe settings (for the Stripe resources), each naming the config path. */
+export function stripeSettingsProblems(s: ProviderSettings | undefined = current): string[] {
+  if (!s) return settingsProblems(s);
+  const problems: string[] = [];
+  if (!s.stripeSecretKey) {
+    problems.push(
+      `${CONFIG_KEYS.stripeSecretKey} is not set: \`pulumi config set --secret ${CONFIG_KEYS.stripeSecretKey} <sk_…>\` or export ${ENV_KEYS.stripeSecretKey}`,
+    );
+  } else {
+    const m = /^(?:sk|rk)_(test|live)_/.exec(s.stripeSecretKey);
+    if (!m) problems.push(`${CONFIG_KEYS.stripeSecretKey} is not a Stripe secret or restricted key (sk_/rk_ test|live)`);
+    else if (m[1] !== s.mode) {
+      problems.push(`${CONFIG_KEYS.stripeSecretKey} is a Stripe ${m[1]}-mode key but ${CONFIG_KEYS.mode} is "${s.mode}": use the Stripe ${s.mode}-mode key`);
+    }
+  }
+  try {
+    const u = new URL(s.stripeApiUrl);
+    if (!/^https?:$/.test(u.protocol)) throw new Error("scheme");
+  } catch {
+    problems.push(`${CONFIG_KEYS.stripeApiUrl} must be an http(s) URL (leave it unset for Stripe itself)`);
+  }
+  return problems;
+}
+
+const stripeClients = new Map<string, Stripe>();
+
+/** The official Stripe SDK, one instance per API URL and key, per process. */
+export function stripeClient(): Stripe {
+  const s = requireSettings();
+  const problems = stripeSettingsProblems(s);
+  if (problems.length > 0) throw new ProviderConfigError(problems.join("; "));
+  const cacheKey = `${s.stripeApiUrl}\u0000${s.stripeSecretKey}`;
+  let c = stripeClients.get(cacheKey);
+  if (!c) {
+    const u = new URL(s.stripeApiUrl);
+    c = new Stripe(s.stripeSecretKey, {
+      host: u.hostname,
+      port: u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80,
+      protocol: u.protocol === "https:" ? "https" : "http",
+      maxNetworkRetries: 5,
+      timeout: 30_000,
+      appInfo: { name: "selgeo-golive" },
+    });
+    stripeClients.set(cacheKey, c);
   }
   return c;
 }

@@ -1,0 +1,229 @@
+/**
+ * The logic behind `CommissionRule` (checklist item 6): percentage or flat commissions, gross or net
+ * basis, hold period, auto-approval, the Stripe events they apply to, recurring months.
+ */
+import { z } from "zod";
+import { SelgeoNotFoundError } from "../errors";
+import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
+import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems } from "../providerSettings";
+import { MODES, type Mode } from "../schemas";
+import { MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
+
+/** Stripe events a rule can earn on. */
+export const RULE_APPLIES_TO = ["checkout.session.completed", "invoice.paid"] as const;
+export const RULE_TYPES = ["percentage", "flat"] as const;
+export const RULE_BASES = ["gross", "net"] as const;
+
+/** Inputs after `check`. Money in integer minor units. */
+export interface CommissionRuleInputs {
+  resourceKey: string;
+  mode: Mode;
+  /** The program (`prog_…`) the rule belongs to; a change replaces the rule. */
+  programId: string;
+  name: string;
+  type: (typeof RULE_TYPES)[number];
+  /** 0–100, at most two decimals; only with type percentage. */
+  percentage?: number;
+  /** Integer minor units (cents), > 0; only with type flat. */
+  flatAmount?: number;
+  /** ISO currency, lower case; required with type flat. */
+  currency?: string;
+  basis: (typeof RULE_BASES)[number];
+  holdPeriodDays: number;
+  autoApprove: boolean;
+  appliesTo: string[];
+  /** Months of recurring commissions after the first conversion; absent = forever. */
+  recurringMonths?: number;
+  metadata: Record<string, string>;
+}
+
+export interface CommissionRuleOutputs extends CommissionRuleInputs {
+  ruleId: string;
+  livemode: boolean;
+}
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+const Shape = z
+  .object({
+    resourceKey: z.string().min(1),
+    mode: z.enum(MODES),
+    programId: z.string().min(1),
+    name: z.string().min(1, "name the rule").max(200),
+    type: z.enum(RULE_TYPES, { error: 'type must be "percentage" or "flat"' }),
+    percentage: z
+      .number()
+      .min(0, "percentage must be between 0 and 100")
+      .max(100, "percentage must be between 0 and 100")
+      .refine((p) => Math.round(p * 100) === p * 100, "percentage has at most two decimals")
+      .optional(),
+    flatAmount: z.number().int("flatAmount is in minor units (cents): a whole number").positive("flatAmount must be more than 0").optional(),
+    currency: z.string().regex(/^[a-z]{3}$/, "currency is a lower-case ISO code such as usd").optional(),
+    basis: z.enum(RULE_BASES, { error: 'basis must be "gross" or "net"' }).default("gross"),
+    holdPeriodDays: z.number().int().min(0).max(365, "holdPeriodDays is 0–365").default(30),
+    autoApprove: z.boolean().default(false),
+    appliesTo: z.array(z.enum(RULE_APPLIES_TO, { error: `appliesTo takes ${RULE_APPLIES_TO.join(", ")}` })).min(1).default([...RULE_APPLIES_TO]),
+    recurringMonths: z.number().int().min(1, "recurringMonths is at least 1 (omit it for forever)").optional(),
+    metadata: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((r, ctx) => {
+    if (r.type === "percentage" && r.percentage === undefined) ctx.addIssue({ code: "custom", path: ["percentage"], message: "a percentage rule needs percentage (0–100)" });
+    if (r.type === "percentage" && r.flatAmount !== undefined) ctx.addIssue({ code: "custom", path: ["flatAmount"], message: "flatAmount is only for flat rules" });
+    if (r.type === "flat" && r.flatAmount === undefined) ctx.addIssue({ code: "custom", path: ["flatAmount"], message: "a flat rule needs flatAmount in minor units" });
+    if (r.type === "flat" && !r.currency) ctx.addIssue({ code: "custom", path: ["currency"], message: "a flat rule needs a currency" });
+    if (r.type === "flat" && r.percentage !== undefined) ctx.addIssue({ code: "custom", path: ["percentage"], message: "percentage is only for percentage rules" });
+  });
+
+/** Validates a rule; failures name the property and the fix. */
+export async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+  const failures: CheckFailure[] = settingsProblems().map((reason) => ({ property: "mode", reason }));
+  const { __provider: _p, ...raw } = news;
+  const parsed = Shape.safeParse(raw);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) {
+      const property = i.path.map(String).join(".") || "inputs";
+      if ((raw as Record<string, unknown>)[property] === UNKNOWN) continue;
+      failures.push({ property, reason: i.message });
+    }
+    return { inputs: news, failures };
+  }
+  if (settingsProblems().length === 0 && parsed.data.mode !== requireSettings().mode) {
+    failures.push({ property: "mode", reason: `declared for ${parsed.data.mode} mode but ${CONFIG_KEYS.mode} is "${requireSettings().mode}"` });
+  }
+  const inputs = { ...parsed.data, appliesTo: [...new Set(parsed.data.appliesTo)].sort() };
+  return { inputs: dropUndefined(inputs), failures };
+}
+
+const UPDATABLE = ["name", "type", "percentage", "flatAmount", "currency", "basis", "holdPeriodDays", "autoApprove", "appliesTo", "recurringMonths", "metadata"] as const;
+
+/** The program and the mode replace; every term of the rule updates in place. */
+export async function diff(
+  _id: string,
+  olds: Partial<CommissionRuleOutputs>,
+  news: Partial<CommissionRuleInputs>,
+): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+  const replaces = (["mode", "programId"] as const).filter((k) => olds[k] !== news[k]);
+  const norm = (k: string, v: unknown) => (k === "appliesTo" ? [...new Set((v as string[]) ?? [])].sort() : k === "metadata" ? (v ?? {}) : (v ?? null));
+  const changed = UPDATABLE.filter((k) => canonicalJson(norm(k, olds[k])) !== canonicalJson(norm(k, news[k])));
+  return { changes: replaces.length > 0 || changed.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
+}
+
+/** The rule as Selgeo returns it. */
+const WireRule = z
+  .object({
+    id: z.string(),
+    livemode: z.boolean(),
+    program: z.string(),
+    name: z.string(),
+    type: z.enum(RULE_TYPES),
+    percentage: z.number().nullable().optional(),
+    flat_amount: z.number().nullable().optional(),
+    currency: z.string().nullable().optional(),
+    basis: z.enum(RULE_BASES),
+    hold_period_days: z.number(),
+    auto_approve: z.boolean(),
+    applies_to: z.array(z.string()),
+    recurring_months: z.number().nullable().optional(),
+    metadata: z.record(z.string(), z.string()).default({}),
+  })
+  .passthrough();
+type WireRule = z.infer<typeof WireRule>;
+
+function wireBody(i: CommissionRuleInputs) {
+  return {
+    name: i.name,
+    type: i.type,
+    ...(i.type === "percentage" ? { percentage: i.percentage } : { flat_amount: i.flatAmount, currency: i.currency }),
+    basis: i.basis,
+    hold_period_days: i.holdPeriodDays,
+    auto_approve: i.autoApprove,
+    applies_to: i.appliesTo,
+    recurring_months: i.recurringMonths ?? null,
+    metadata: { ...i.metadata, [MANAGED_BY_METADATA_KEY]: i.resourceKey },
+  };
+}
+
+const rulePath = (programId: string, id?: string) =>
+  `/api/v1/programs/${encodeURIComponent(programId)}/commission_rules${id ? `/${encodeURIComponent(id)}` : ""}`;
+
+/** Creates the rule with an idempotency key derived from identity and inputs. */
+export async function create(inputs: CommissionRuleInputs): Promise<{ id: string; outs: CommissionRuleOutputs }> {
+  const client = selgeoClient();
+  const body = wireBody(inputs);
+  let chain = "";
+  for (let i = 0; i < 8; i++) {
+    const idempotencyKey = deriveIdempotencyKey(["commission_rule.create", inputs.resourceKey, inputs.programId, canonicalJson(body), chain]);
+    const rule = await client.request("POST", rulePath(inputs.programId), { body, idempotencyKey, schema: WireRule });
+    if (await find(inputs.programId, rule.id)) return { id: rule.id, outs: toOutputs(inputs, rule) };
+    chain += `/${rule.id}`;
+  }
+  throw new Error(`creating commission rule ${inputs.resourceKey}: Selgeo kept replaying deleted rules; retry later`);
+}
+
+async function find(programId: string, id: string): Promise<WireRule | undefined> {
+  try {
+    return await selgeoClient().request("GET", rulePath(programId, id), { schema: WireRule });
+  } catch (e) {
+    if (e instanceof SelgeoNotFoundError) return undefined;
+    throw e;
+  }
+}
+
+/** Reads the rule as Selgeo has it; a deleted rule returns an empty id. */
+export async function read(
+  id: string,
+  props: Partial<CommissionRuleOutputs>,
+): Promise<{ id: string; props?: CommissionRuleOutputs; inputs?: CommissionRuleInputs }> {
+  if (!props.programId) return { id: "" };
+  const rule = await find(props.programId, id);
+  if (!rule) return { id: "" };
+  const inputs = fromWire(props.resourceKey ?? id, rule);
+  return { id: rule.id, props: toOutputs(inputs, rule), inputs };
+}
+
+/** Updates the rule's terms in place. */
+export async function update(id: string, _olds: CommissionRuleOutputs, news: CommissionRuleInputs): Promise<{ outs: CommissionRuleOutputs }> {
+  const rule = await selgeoClient().request("POST", rulePath(news.programId, id), { body: wireBody(news), schema: WireRule });
+  return { outs: toOutputs(news, rule) };
+}
+
+/** Deletes the rule; one already gone counts as deleted. */
+export async function remove(id: string, props: Partial<CommissionRuleOutputs>): Promise<void> {
+  if (!props.programId) return;
+  try {
+    await selgeoClient().request("DELETE", rulePath(props.programId, id));
+  } catch (e) {
+    if (!(e instanceof SelgeoNotFoundError)) throw e;
+  }
+}
+
+function fromWire(resourceKey: string, r: WireRule): CommissionRuleInputs {
+  const { [MANAGED_BY_METADATA_KEY]: _ours, ...metadata } = r.metadata;
+  return dropUndefined({
+    resourceKey,
+    mode: r.livemode ? "live" : "test",
+    programId: r.program,
+    name: r.name,
+    type: r.type,
+    percentage: r.type === "percentage" ? (r.percentage ?? undefined) : undefined,
+    flatAmount: r.type === "flat" ? (r.flat_amount ?? undefined) : undefined,
+    currency: r.type === "flat" ? (r.currency ?? undefined) : undefined,
+    basis: r.basis,
+    holdPeriodDays: r.hold_period_days,
+    autoApprove: r.auto_approve,
+    appliesTo: [...r.applies_to].sort(),
+    recurringMonths: r.recurring_months ?? undefined,
+    metadata,
+  });
+}
+
+function toOutputs(inputs: CommissionRuleInputs, r: WireRule): CommissionRuleOutputs {
+  return dropUndefined({ ...inputs, ruleId: r.id, livemode: r.livemode });
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,265 @@
+/**
+ * The logic behind `Program` and `ProgramStatus` (checklist item 8). The program is created in
+ * draft, so its commission rules can point at it; `ProgramStatus` is a resource of its own that the
+ * stack declares after everything else, so `active` is applied only once every other resource
+ * succeeded, and a program paused behind Pulumi's back shows as drift of that resource.
+ */
+import { z } from "zod";
+import { SelgeoConflictError, SelgeoError, SelgeoNotFoundError } from "../errors";
+import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
+import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems } from "../providerSettings";
+import { MODES, type Mode } from "../schemas";
+import { MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
+
+/** Statuses a stack may declare; `archived` is what `pulumi destroy` leaves (Selgeo keeps programs). */
+export const DECLARABLE_PROGRAM_STATUSES = ["draft", "active", "paused"] as const;
+
+export interface ProgramInputs {
+  resourceKey: string;
+  mode: Mode;
+  name: string;
+  description: string;
+  /** ISO currency, lower case. A change replaces the program. */
+  currency: string;
+  metadata: Record<string, string>;
+  /** Adopt an existing program (`prog_…`) instead of creating one. */
+  adoptId?: string;
+}
+
+export interface ProgramOutputs extends ProgramInputs {
+  programId: string;
+  /** Informational: `ProgramStatus` manages it. */
+  status: string;
+  livemode: boolean;
+  inviteUrl: string;
+  applicationUrl: string;
+  activatedAt?: number;
+}
+
+const Shape = z.object({
+  resourceKey: z.string().min(1),
+  mode: z.enum(MODES),
+  name: z.string().min(1, "name the program").max(200),
+  description: z.string().max(2000).default(""),
+  currency: z.string().regex(/^[a-z]{3}$/, "currency is a lower-case ISO code such as usd").default("usd"),
+  metadata: z.record(z.string(), z.string()).default({}),
+  adoptId: z.string().regex(/^prog_/, "adoptId must be a Selgeo program id (prog_…)").optional(),
+});
+
+export async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+  const failures: CheckFailure[] = settingsProblems().map((reason) => ({ property: "mode", reason }));
+  const { __provider: _p, ...raw } = news;
+  const parsed = Shape.safeParse(raw);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) failures.push({ property: i.path.map(String).join(".") || "inputs", reason: i.message });
+    return { inputs: news, failures };
+  }
+  if (settingsProblems().length === 0 && parsed.data.mode !== requireSettings().mode) {
+    failures.push({ property: "mode", reason: `declared for ${parsed.data.mode} mode but ${CONFIG_KEYS.mode} is "${requireSettings().mode}"` });
+  }
+  return { inputs: dropUndefined({ ...parsed.data }), failures };
+}
+
+const UPDATABLE = ["name", "description", "metadata"] as const;
+
+export async function diff(
+  _id: string,
+  olds: Partial<ProgramOutputs>,
+  news: Partial<ProgramInputs>,
+): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+  const replaces: string[] = (["mode", "currency"] as const).filter((k) => olds[k] !== news[k]);
+  if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
+  const changed = UPDATABLE.filter((k) => canonicalJson(olds[k] ?? null) !== canonicalJson(news[k] ?? null));
+  return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+const WireProgram = z
+  .object({
+    id: z.string(),
+    livemode: z.boolean(),
+    name: z.string(),
+    description: z.string().nullable().optional(),
+    status: z.enum(["draft", "active", "paused", "archived"]),
+    currency: z.string(),
+    invite_url: z.string(),
+    application_url: z.string(),
+    metadata: z.record(z.string(), z.string()).default({}),
+    activated_at: z.number().nullable().optional(),
+  })
+  .passthrough();
+type WireProgram = z.infer<typeof WireProgram>;
+
+const path = (id?: string) => `/api/v1/programs${id ? `/${encodeURIComponent(id)}` : ""}`;
+
+/** Turns Selgeo's `program_not_ready` into what a merchant should declare. */
+function explain(e: unknown, name: string): never {
+  if (e instanceof SelgeoConflictError && e.code === "program_not_ready") {
+    const missing = e.missing ?? [];
+    const what: Record<string, string> = {
+      commission_rule: "a commission rule (selgeo:commissionRules)",
+      stripe_integration: "a connected Stripe integration in this mode (selgeo:stripe)",
+      webhook_endpoint: "an enabled webhook endpoint (selgeo:webhookEndpoints)",
+    };
+    throw new Error(
+      `program "${name}" cannot go active yet: Selgeo says it is missing ${missing.map((m) => what[m] ?? m).join(", ") || "a prerequisite"}. ` +
+        "Declare them and run `pulumi up` again; the program stays as it was.",
+    );
+  }
+  throw e;
+}
+
+async function setStatus(id: string, status: ProgramStatusInputs["status"], name: string): Promise<WireProgram> {
+  try {
+    return await selgeoClient().request("POST", path(id), { body: { status }, schema: WireProgram });
+  } catch (e) {
+    explain(e, name);
+  }
+}
+
+/** Creates the program (in draft) with an idempotency key derived from identity and inputs. */
+export async function create(inputs: ProgramInputs): Promise<{ id: string; outs: ProgramOutputs }> {
+  const client = selgeoClient();
+  const body = {
+    name: inputs.name,
+    description: inputs.description,
+    currency: inputs.currency,
+    metadata: { ...inputs.metadata, [MANAGED_BY_METADATA_KEY]: inputs.resourceKey },
+  };
+  let prog: WireProgram;
+  if (inputs.adoptId) {
+    prog = await client.request("POST", path(inputs.adoptId), { body: { name: body.name, description: body.description, metadata: body.metadata }, schema: WireProgram });
+  } else {
+    const idempotencyKey = deriveIdempotencyKey(["program.create", inputs.resourceKey, canonicalJson(body)]);
+    prog = await client.request("POST", path(), { body, idempotencyKey, schema: WireProgram });
+  }
+  return { id: prog.id, outs: toOutputs(inputs, prog) };
+}
+
+export async function read(
+  id: string,
+  props: Partial<ProgramOutputs>,
+): Promise<{ id: string; props?: ProgramOutputs; inputs?: ProgramInputs }> {
+  let prog: WireProgram;
+  try {
+    prog = await selgeoClient().request("GET", path(id), { schema: WireProgram });
+  } catch (e) {
+    if (e instanceof SelgeoNotFoundError) return { id: "" };
+    throw e;
+  }
+  // An archived program can never come back: treat it as gone so the next `up` makes a new one.
+  if (prog.status === "archived") return { id: "" };
+  const { [MANAGED_BY_METADATA_KEY]: _ours, ...metadata } = prog.metadata;
+  const inputs: ProgramInputs = dropUndefined({
+    resourceKey: props.resourceKey ?? id,
+    mode: prog.livemode ? "live" : "test",
+    name: prog.name,
+    description: prog.description ?? "",
+    currency: prog.currency,
+    metadata,
+    adoptId: props.adoptId,
+  });
+  return { id: prog.id, props: toOutputs(inputs, prog), inputs };
+}
+
+export async function update(id: string, olds: ProgramOutputs, news: ProgramInputs): Promise<{ outs: ProgramOutputs }> {
+  const client = selgeoClient();
+  const prog = await client.request("POST", path(id), {
+    body: { name: news.name, description: news.description, metadata: { ...news.metadata, [MANAGED_BY_METADATA_KEY]: news.resourceKey } },
+    schema: WireProgram,
+  });
+  return { outs: toOutputs(news, prog) };
+}
+
+/** Selgeo keeps programs: destroying one archives it (final), so partners can no longer join. */
+export async function remove(id: string): Promise<void> {
+  try {
+    await selgeoClient().request("POST", path(id), { body: { status: "archived" } });
+  } catch (e) {
+    if (e instanceof SelgeoNotFoundError) return;
+    if (e instanceof SelgeoError && e.code === "invalid_status_transition") return; // already archived
+    throw e;
+  }
+}
+
+function toOutputs(inputs: ProgramInputs, p: WireProgram): ProgramOutputs {
+  return dropUndefined({
+    ...inputs,
+    programId: p.id,
+    status: p.status,
+    livemode: p.livemode,
+    inviteUrl: p.invite_url,
+    applicationUrl: p.application_url,
+    activatedAt: p.activated_at ?? undefined,
+  });
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Inputs of `ProgramStatus`: which status the program should be in. */
+export interface ProgramStatusInputs {
+  programId: string;
+  /** For messages only. */
+  programName: string;
+  status: (typeof DECLARABLE_PROGRAM_STATUSES)[number];
+}
+
+export interface ProgramStatusOutputs extends ProgramStatusInputs {
+  activatedAt?: number;
+}
+
+/** Per-kind logic of the `ProgramStatus` resource. */
+export const status = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+    const failures: CheckFailure[] = settingsProblems().map((reason) => ({ property: "status", reason }));
+    if (!(DECLARABLE_PROGRAM_STATUSES as readonly unknown[]).includes(news.status)) {
+      failures.push({ property: "status", reason: 'status is "draft", "active" or "paused"' });
+    }
+    return { inputs: news, failures };
+  },
+  async diff(_id: string, olds: Partial<ProgramStatusOutputs>, news: Partial<ProgramStatusInputs>) {
+    const replaces = olds.programId !== news.programId ? ["programId"] : [];
+    return { changes: replaces.length > 0 || olds.status !== news.status, replaces, deleteBeforeReplace: false };
+  },
+  async create(inputs: ProgramStatusInputs): Promise<{ id: string; outs: ProgramStatusOutputs }> {
+    const prog = await ensureStatus(inputs);
+    return { id: `${inputs.programId}/status`, outs: { ...inputs, ...activated(prog) } };
+  },
+  async update(_id: string, _olds: ProgramStatusOutputs, news: ProgramStatusInputs): Promise<{ outs: ProgramStatusOutputs }> {
+    const prog = await ensureStatus(news);
+    return { outs: { ...news, ...activated(prog) } };
+  },
+  async read(id: string, props: Partial<ProgramStatusOutputs>): Promise<{ id: string; props?: ProgramStatusOutputs; inputs?: ProgramStatusInputs }> {
+    if (!props.programId) return { id: "" };
+    let prog: WireProgram;
+    try {
+      prog = await selgeoClient().request("GET", path(props.programId), { schema: WireProgram });
+    } catch (e) {
+      if (e instanceof SelgeoNotFoundError) return { id: "" };
+      throw e;
+    }
+    if (prog.status === "archived") return { id: "" };
+    const inputs: ProgramStatusInputs = {
+      programId: prog.id,
+      programName: props.programName ?? prog.name,
+      status: prog.status as ProgramStatusInputs["status"],
+    };
+    return { id, props: { ...inputs, ...activated(prog) }, inputs };
+  },
+  /** Dropping the status resource leaves the program as it is (the Program resource archives it). */
+  async remove(): Promise<void> {},
+};
+
+async function ensureStatus(inputs: ProgramStatusInputs): Promise<WireProgram> {
+  const current = await selgeoClient().request("GET", path(inputs.programId), { schema: WireProgram });
+  if (current.status === inputs.status) return current;
+  return setStatus(inputs.programId, inputs.status, inputs.programName);
+}
+
+function activated(p: WireProgram): { activatedAt?: number } {
+  return p.activated_at ? { activatedAt: p.activated_at } : {};
+}

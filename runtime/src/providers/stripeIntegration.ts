@@ -1,0 +1,158 @@
+/**
+ * The logic behind `SelgeoStripeIntegration` (checklist item 2): Selgeo connected to the merchant's
+ * Stripe account in the stack's mode, holding the signing secret of the Stripe endpoint so it can
+ * verify Stripe's events. The secret is compared by fingerprint; it is never an output.
+ */
+import { z } from "zod";
+import { SelgeoNotFoundError } from "../errors";
+import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems, stripeClient, stripeSettingsProblems } from "../providerSettings";
+import { MODES, type Mode } from "../schemas";
+import { fingerprint, type CheckFailure } from "./webhookEndpoint";
+
+export interface StripeIntegrationInputs {
+  mode: Mode;
+  /** The Stripe account (`acct_…`); default: the account of the stack's Stripe key. */
+  accountId?: string;
+  /** The Stripe endpoint's `whsec_` (a Pulumi secret input); Selgeo uses it to verify events. */
+  webhookSigningSecret: string;
+}
+
+export interface StripeIntegrationOutputs {
+  mode: Mode;
+  accountId: string;
+  connected: boolean;
+  livemode: boolean;
+  /** The Selgeo-provided URL to register in Stripe. */
+  webhookUrl: string;
+  webhookSecretConfigured: boolean;
+  /** Fingerprint of the secret Selgeo was given, so a changed secret is a diff without storing it. */
+  webhookSecretFingerprint: string;
+  feeDataAvailable: boolean;
+}
+
+/** The integration as Selgeo returns it. */
+export const WireIntegration = z
+  .object({
+    livemode: z.boolean(),
+    connected: z.boolean(),
+    account_id: z.string().nullable().optional(),
+    webhook_url: z.string(),
+    webhook_secret_configured: z.boolean(),
+    fee_data_available: z.boolean(),
+  })
+  .passthrough();
+export type WireIntegration = z.infer<typeof WireIntegration>;
+
+const PATH = "/api/v1/integrations/stripe";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+  const base = settingsProblems();
+  const failures: CheckFailure[] = (base.length > 0 ? base : stripeSettingsProblems()).map((reason) => ({ property: "mode", reason }));
+  const mode = news.mode;
+  if (!(MODES as readonly unknown[]).includes(mode)) failures.push({ property: "mode", reason: 'mode is "test" or "live"' });
+  else if (base.length === 0 && mode !== requireSettings().mode) {
+    failures.push({ property: "mode", reason: `declared for ${String(mode)} mode but ${CONFIG_KEYS.mode} is "${requireSettings().mode}"` });
+  }
+  const accountId = news.accountId;
+  if (accountId !== undefined && accountId !== UNKNOWN && !(typeof accountId === "string" && /^acct_[A-Za-z0-9]+$/.test(accountId))) {
+    failures.push({ property: "accountId", reason: "accountId must be a Stripe account id (acct_…), or omit it to use the Stripe key's account" });
+  }
+  const secret = news.webhookSigningSecret;
+  if (secret !== UNKNOWN && !(typeof secret === "string" && secret.startsWith("whsec_"))) {
+    failures.push({ property: "webhookSigningSecret", reason: "webhookSigningSecret must be the Stripe endpoint's whsec_ signing secret" });
+  }
+  return { inputs: news, failures };
+}
+
+export async function diff(
+  _id: string,
+  olds: Partial<StripeIntegrationOutputs>,
+  news: Partial<StripeIntegrationInputs>,
+): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+  const replaces = olds.mode !== news.mode ? ["mode"] : [];
+  const secretChanged =
+    !olds.webhookSecretConfigured ||
+    (typeof news.webhookSigningSecret === "string" && news.webhookSigningSecret !== UNKNOWN && fingerprint(news.webhookSigningSecret) !== olds.webhookSecretFingerprint) ||
+    news.webhookSigningSecret === UNKNOWN;
+  const accountChanged = news.accountId !== undefined && news.accountId !== olds.accountId;
+  const changes = replaces.length > 0 || secretChanged || accountChanged || !olds.connected;
+  return { changes, replaces, deleteBeforeReplace: true };
+}
+
+async function connect(inputs: StripeIntegrationInputs): Promise<StripeIntegrationOutputs> {
+  const accountId = inputs.accountId ?? (await stripeClient().accounts.retrieveCurrent()).id;
+  const wire = await selgeoClient().request("POST", PATH, {
+    body: { account_id: accountId, webhook_signing_secret: inputs.webhookSigningSecret },
+    schema: WireIntegration,
+  });
+  const wantLive = inputs.mode === "live";
+  if (!wire.connected || wire.livemode !== wantLive) {
+    throw new Error(
+      `Selgeo's Stripe integration is not connected in ${inputs.mode} mode after connecting ${accountId}: ` +
+        `check that ${CONFIG_KEYS.stripeSecretKey} is the ${inputs.mode}-mode key of the Stripe account you mean`,
+    );
+  }
+  if (!wire.webhook_secret_configured) {
+    throw new Error("Selgeo did not accept the Stripe webhook signing secret: check the StripeWebhookEndpoint's secret");
+  }
+  return toOutputs(inputs.mode, wire, fingerprint(inputs.webhookSigningSecret));
+}
+
+export async function create(inputs: StripeIntegrationInputs): Promise<{ id: string; outs: StripeIntegrationOutputs }> {
+  const outs = await connect(inputs);
+  return { id: `stripe-integration-${inputs.mode}`, outs };
+}
+
+export async function update(_id: string, _olds: StripeIntegrationOutputs, news: StripeIntegrationInputs): Promise<{ outs: StripeIntegrationOutputs }> {
+  return { outs: await connect(news) };
+}
+
+/** Reads the integration; a disconnected one counts as deleted so the next `up` reconnects it. */
+export async function read(id: string, props: Partial<StripeIntegrationOutputs>): Promise<{ id: string; props?: StripeIntegrationOutputs }> {
+  let wire: WireIntegration;
+  try {
+    wire = await selgeoClient().request("GET", PATH, { schema: WireIntegration });
+  } catch (e) {
+    if (e instanceof SelgeoNotFoundError) return { id: "" };
+    throw e;
+  }
+  if (!wire.connected) return { id: "" };
+  const mode: Mode = wire.livemode ? "live" : "test";
+  // Selgeo never reveals the secret: keep the recorded fingerprint while one is configured.
+  return { id, props: toOutputs(mode, wire, wire.webhook_secret_configured ? (props.webhookSecretFingerprint ?? "") : "") };
+}
+
+/** Disconnects Selgeo from Stripe in this mode. */
+export async function remove(): Promise<void> {
+  try {
+    await selgeoClient().request("DELETE", PATH);
+  } catch (e) {
+    if (!(e instanceof SelgeoNotFoundError)) throw e;
+  }
+}
+
+/**
+ * The Selgeo-provided Stripe webhook URL for the configured account and mode, read before anything
+ * is declared so the Stripe endpoint can point at it. A read: safe during preview.
+ */
+export async function lookupWebhookUrl(): Promise<string> {
+  const wire = await selgeoClient().request("GET", PATH, { schema: WireIntegration });
+  return wire.webhook_url;
+}
+
+function toOutputs(mode: Mode, w: WireIntegration, secretFingerprint: string): StripeIntegrationOutputs {
+  return {
+    mode,
+    accountId: w.account_id ?? "",
+    connected: w.connected,
+    livemode: w.livemode,
+    webhookUrl: w.webhook_url,
+    webhookSecretConfigured: w.webhook_secret_configured,
+    webhookSecretFingerprint: secretFingerprint,
+    feeDataAvailable: w.fee_data_available,
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * The logic behind `StripeWebhookEndpoint` (checklist item 2): the endpoint in the merchant's Stripe
+ * account that sends Stripe's events to the Selgeo-provided URL, through the official `stripe` SDK.
+ */
+import type Stripe from "stripe";
+import { z } from "zod";
+import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
+import { CONFIG_KEYS, requireSettings, settingsProblems, stripeClient, stripeSettingsProblems } from "../providerSettings";
+import { MODES, type Mode } from "../schemas";
+import { checkWebhookUrl } from "../urlRules";
+import { fingerprint, MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
+
+/** The Stripe events Selgeo needs (checklist item 2). */
+export const STRIPE_REQUIRED_EVENTS = ["checkout.session.completed", "invoice.paid", "charge.refunded"] as const;
+
+/** Inputs after `check`. */
+export interface StripeWebhookEndpointInputs {
+  resourceKey: string;
+  mode: Mode;
+  /** The Selgeo-provided receiver URL (`webhook_url` of Selgeo's Stripe integration). */
+  url: string;
+  /** Compared as a set; must include STRIPE_REQUIRED_EVENTS. */
+  enabledEvents: string[];
+  description: string;
+  enabled: boolean;
+  metadata: Record<string, string>;
+  /** Adopt an existing Stripe endpoint (`we_…`) instead of creating one. */
+  adoptId?: string;
+}
+
+/** State of a Stripe webhook endpoint; `secret` is marked secret by the resource. */
+export interface StripeWebhookEndpointOutputs extends StripeWebhookEndpointInputs {
+  stripeEndpointId: string;
+  livemode: boolean;
+  status: string;
+  secret: string;
+  secretFingerprint: string;
+}
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+const InputShape = z.object({
+  resourceKey: z.string().min(1),
+  mode: z.enum(MODES),
+  url: z.string().min(1, "url is required: Selgeo's Stripe webhook URL"),
+  enabledEvents: z.array(z.string()).default([...STRIPE_REQUIRED_EVENTS]),
+  description: z.string().max(5000).default("Selgeo affiliate tracking (managed by selgeo-golive)"),
+  enabled: z.boolean().default(true),
+  metadata: z.record(z.string(), z.string()).default({}),
+  adoptId: z.string().regex(/^we_/, "adoptId must be a Stripe webhook endpoint id (we_…)").optional(),
+});
+
+/** Validates inputs: Stripe key mode, URL, and the three events Selgeo needs. */
+export async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+  const failures: CheckFailure[] = [];
+  const base = settingsProblems();
+  for (const p of base.length > 0 ? base : stripeSettingsProblems()) failures.push({ property: "mode", reason: p });
+  const { __provider: _p, ...raw } = news;
+  const parsed = InputShape.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) failures.push({ property: issue.path.map(String).join(".") || "inputs", reason: issue.message });
+    return { inputs: news, failures };
+  }
+  const inputs = parsed.data;
+  if (base.length === 0 && inputs.mode !== requireSettings().mode) {
+    failures.push({ property: "mode", reason: `declared for ${inputs.mode} mode but ${CONFIG_KEYS.mode} is "${requireSettings().mode}"` });
+  }
+  if (inputs.url !== UNKNOWN) {
+    const res = checkWebhookUrl(inputs.url, inputs.mode);
+    if (!res.ok) failures.push({ property: "url", reason: res.message });
+  }
+  const events = [...new Set(inputs.enabledEvents)].sort();
+  const missing = STRIPE_REQUIRED_EVENTS.filter((e) => !events.includes(e) && !events.includes("*"));
+  if (missing.length > 0) {
+    failures.push({
+      property: "enabledEvents",
+      reason: `Selgeo needs ${missing.join(", ")} from Stripe (checklist item 2): add ${missing.length === 1 ? "it" : "them"}`,
+    });
+  }
+  return { inputs: dropUndefined({ ...inputs, enabledEvents: events }), failures };
+}
+
+const UPDATABLE = ["url", "enabledEvents", "description", "enabled", "metadata"] as const;
+
+/** Mode and adoption target replace; the rest updates in place (the Stripe signing secret survives). */
+export async function diff(
+  _id: string,
+  olds: Partial<StripeWebhookEndpointOutputs>,
+  news: Partial<StripeWebhookEndpointInputs>,
+): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+  const replaces: string[] = [];
+  if (olds.mode !== news.mode) replaces.push("mode");
+  if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
+  const norm = (k: (typeof UPDATABLE)[number], v: unknown) =>
+    k === "enabledEvents" ? [...new Set((v as string[]) ?? [])].sort() : k === "metadata" ? (v ?? {}) : v;
+  const changed = UPDATABLE.filter((k) => canonicalJson(norm(k, olds[k])) !== canonicalJson(norm(k, news[k])));
+  return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+function createParams(inputs: StripeWebhookEndpointInputs): Stripe.WebhookEndpointCreateParams {
+  return {
+    url: inputs.url,
+    enabled_events: inputs.enabledEvents as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
+    description: inputs.description,
+    metadata: { ...inputs.metadata, [MANAGED_BY_METADATA_KEY]: inputs.resourceKey },
+  };
+}
+
+/** Creates the Stripe endpoint; idempotent across a crashed `pulumi up` (see webhookEndpoint.create). */
+export async function create(inputs: StripeWebhookEndpointInputs): Promise<{ id: string; outs: StripeWebhookEndpointOutputs }> {
+  const stripe = stripeClient();
+  if (inputs.adoptId) {
+    const ep = await stripe.webhookEndpoints.update(inputs.adoptId, { ...createParams(inputs), disabled: !inputs.enabled });
+    return { id: ep.id, outs: toOutputs(inputs, ep, "") };
+  }
+  let chain = "";
+  for (let i = 0; i < 8; i++) {
+    const params = createParams(inputs);
+    const idempotencyKey = deriveIdempotencyKey(["stripe.webhook_endpoint.create", inputs.resourceKey, canonicalJson(params), chain]);
+    let ep = await stripe.webhookEndpoints.create(params, { idempotencyKey });
+    const live = await retrieveOrUndefined(stripe, ep.id);
+    if (live) {
+      if (!inputs.enabled) ep = { ...(await stripe.webhookEndpoints.update(ep.id, { disabled: true })), secret: ep.secret };
+      return { id: ep.id, outs: toOutputs(inputs, ep, ep.secret ?? "") };
+    }
+    chain += `/${ep.id}`;
+  }
+  throw new Error(`creating Stripe webhook endpoint ${inputs.resourceKey}: Stripe kept replaying deleted endpoints; retry later`);
+}
+
+async function retrieveOrUndefined(stripe: Stripe, id: string): Promise<Stripe.WebhookEndpoint | undefined> {
+  try {
+    return await stripe.webhookEndpoints.retrieve(id);
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Reads the endpoint as Stripe has it; deleted → empty id, so refresh drops it. */
+export async function read(
+  id: string,
+  props: Partial<StripeWebhookEndpointOutputs>,
+): Promise<{ id: string; props?: StripeWebhookEndpointOutputs; inputs?: StripeWebhookEndpointInputs }> {
+  const ep = await retrieveOrUndefined(stripeClient(), id);
+  if (!ep) return { id: "" };
+  const { [MANAGED_BY_METADATA_KEY]: _ours, ...userMeta } = (ep.metadata ?? {}) as Record<string, string>;
+  const inputs: StripeWebhookEndpointInputs = dropUndefined({
+    resourceKey: props.resourceKey ?? id,
+    mode: ep.livemode ? "live" : "test",
+    url: ep.url,
+    enabledEvents: [...ep.enabled_events].sort(),
+    description: ep.description ?? "",
+    enabled: ep.status === "enabled",
+    metadata: userMeta,
+    adoptId: props.adoptId,
+  });
+  return { id: ep.id, props: toOutputs(inputs, ep, props.secret ?? ""), inputs };
+}
+
+/** Updates url, events, description, enabled and metadata in place. */
+export async function update(
+  id: string,
+  olds: StripeWebhookEndpointOutputs,
+  news: StripeWebhookEndpointInputs,
+): Promise<{ outs: StripeWebhookEndpointOutputs }> {
+  const ep = await stripeClient().webhookEndpoints.update(id, { ...createParams(news), disabled: !news.enabled });
+  return { outs: toOutputs(news, ep, olds.secret ?? "") };
+}
+
+/** Deletes the endpoint; one already gone counts as deleted. */
+export async function remove(id: string): Promise<void> {
+  try {
+    await stripeClient().webhookEndpoints.del(id);
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+  }
+}
+
+function toOutputs(inputs: StripeWebhookEndpointInputs, ep: Stripe.WebhookEndpoint, secret: string): StripeWebhookEndpointOutputs {
+  return dropUndefined({
+    ...inputs,
+    stripeEndpointId: ep.id,
+    livemode: ep.livemode,
+    status: ep.status,
+    secret,
+    secretFingerprint: secret ? fingerprint(secret) : "",
+  });
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
