@@ -7,9 +7,38 @@ import { SelgeoNotFoundError } from "./errors";
 import { HttpMethod, RequestOptions, SelgeoHttp, SelgeoHttpOptions } from "./http";
 import {
   Account,
+  AttributionAuditEntry,
+  AttributionAuditLog,
+  AttributionDecision,
+  Click,
+  ClickCreate,
+  Commission,
+  CommissionList,
+  CommissionRule,
+  CommissionRuleCreate,
+  CommissionRuleList,
+  CommissionRuleUpdate,
+  CommissionStatus,
+  Conversion,
+  ConversionCreate,
+  ConversionList,
   DeliveryStatus,
   EventTypeList,
+  FraudAlert,
+  FraudAlertList,
   Mode,
+  Participant,
+  ParticipantCreate,
+  ParticipantList,
+  ParticipantStatus,
+  Program,
+  ProgramCreate,
+  ProgramList,
+  ProgramUpdate,
+  StripeEventLogEntry,
+  StripeEventLogList,
+  StripeIntegration,
+  StripeIntegrationUpdate,
   WebhookDelivery,
   WebhookDeliveryList,
   WebhookEndpoint,
@@ -203,6 +232,217 @@ export class SelgeoClient {
       idempotencyKey: options.idempotencyKey,
       schema: WebhookDelivery,
     });
+  }
+
+  // ----- programs -----
+
+  /** One page of programs of this mode, newest first. */
+  listPrograms(params: PageParams = {}): Promise<ListPage<Program>> {
+    return this.http.request("GET", "/api/v1/programs", { query: page(params), schema: ProgramList });
+  }
+
+  /** One program; throws `SelgeoNotFoundError` if it does not exist in this mode. */
+  getProgram(id: string): Promise<Program> {
+    return this.http.request("GET", `/api/v1/programs/${enc(id)}`, { schema: Program });
+  }
+
+  /** One program, or `undefined` if it does not exist in this mode. */
+  findProgram(id: string): Promise<Program | undefined> {
+    return orUndefined(this.getProgram(id));
+  }
+
+  /** Creates a program (draft unless `status` says otherwise; a live activation may be 409 `program_not_ready`). */
+  createProgram(body: ProgramCreate, options: IdempotentOptions = {}): Promise<Program> {
+    return this.http.request("POST", "/api/v1/programs", { body, idempotencyKey: options.idempotencyKey, schema: Program });
+  }
+
+  /** Updates fields and/or the status (409 `invalid_status_transition` / `program_not_ready`). */
+  updateProgram(id: string, body: ProgramUpdate, options: IdempotentOptions = {}): Promise<Program> {
+    return this.http.request("POST", `/api/v1/programs/${enc(id)}`, { body, idempotencyKey: options.idempotencyKey, schema: Program });
+  }
+
+  // ----- commission rules -----
+
+  /** One page of a program's commission rules. */
+  listCommissionRules(programId: string, params: PageParams = {}): Promise<ListPage<CommissionRule>> {
+    return this.http.request("GET", `/api/v1/programs/${enc(programId)}/commission_rules`, { query: page(params), schema: CommissionRuleList });
+  }
+
+  /** One rule; throws `SelgeoNotFoundError` if the program or the rule does not exist in this mode. */
+  getCommissionRule(programId: string, ruleId: string): Promise<CommissionRule> {
+    return this.http.request("GET", `/api/v1/programs/${enc(programId)}/commission_rules/${enc(ruleId)}`, { schema: CommissionRule });
+  }
+
+  /** One rule, or `undefined` if it (or its program) does not exist in this mode. */
+  findCommissionRule(programId: string, ruleId: string): Promise<CommissionRule | undefined> {
+    return orUndefined(this.getCommissionRule(programId, ruleId));
+  }
+
+  /** Creates a rule; omitted fields take the API defaults (gross, 30-day hold, manual approval, both events, forever). */
+  createCommissionRule(programId: string, body: CommissionRuleCreate, options: IdempotentOptions = {}): Promise<CommissionRule> {
+    return this.http.request("POST", `/api/v1/programs/${enc(programId)}/commission_rules`, { body, idempotencyKey: options.idempotencyKey, schema: CommissionRule });
+  }
+
+  /** Updates a rule in place (switching `type` drops the other type's fields); existing commissions keep their terms. */
+  updateCommissionRule(programId: string, ruleId: string, body: CommissionRuleUpdate, options: IdempotentOptions = {}): Promise<CommissionRule> {
+    return this.http.request("POST", `/api/v1/programs/${enc(programId)}/commission_rules/${enc(ruleId)}`, {
+      body,
+      idempotencyKey: options.idempotencyKey,
+      schema: CommissionRule,
+    });
+  }
+
+  /** Deletes a rule; one that is already gone counts as deleted. */
+  async deleteCommissionRule(programId: string, ruleId: string): Promise<void> {
+    await orUndefined(this.http.request("DELETE", `/api/v1/programs/${enc(programId)}/commission_rules/${enc(ruleId)}`, { schema: Deleted }));
+  }
+
+  // ----- the Stripe integration -----
+
+  /** This mode's Stripe integration (always answers; `connected` false until an account is set). */
+  getStripeIntegration(): Promise<StripeIntegration> {
+    return this.http.request("GET", "/api/v1/integrations/stripe", { schema: StripeIntegration });
+  }
+
+  /** Connects a Stripe account and/or hands Selgeo the `whsec_` of the Stripe endpoint at `webhook_url`. */
+  updateStripeIntegration(body: StripeIntegrationUpdate, options: IdempotentOptions = {}): Promise<StripeIntegration> {
+    return this.http.request("POST", "/api/v1/integrations/stripe", { body, idempotencyKey: options.idempotencyKey, schema: StripeIntegration });
+  }
+
+  /** Disconnects: forgets the account id and the signing secret. */
+  deleteStripeIntegration(): Promise<StripeIntegration> {
+    return this.http.request("DELETE", "/api/v1/integrations/stripe", { schema: StripeIntegration });
+  }
+
+  /** One page of the Stripe event log (paginate with `startingAfter` = an entry's `log_id`). */
+  listStripeEvents(params: PageParams & { type?: string; signatureValid?: boolean } = {}): Promise<ListPage<StripeEventLogEntry>> {
+    return this.http.request("GET", "/api/v1/integrations/stripe/events", {
+      query: { ...page(params), type: params.type, signature_valid: params.signatureValid },
+      schema: StripeEventLogList,
+    });
+  }
+
+  // ----- participants -----
+
+  /** One page of a program's participants, optionally by status. */
+  listParticipants(programId: string, params: PageParams & { status?: ParticipantStatus } = {}): Promise<ListPage<Participant>> {
+    return this.http.request("GET", `/api/v1/programs/${enc(programId)}/participants`, { query: { ...page(params), status: params.status }, schema: ParticipantList });
+  }
+
+  /** Adds a (pending) participant to a program. */
+  createParticipant(programId: string, body: ParticipantCreate, options: IdempotentOptions = {}): Promise<Participant> {
+    return this.http.request("POST", `/api/v1/programs/${enc(programId)}/participants`, { body, idempotencyKey: options.idempotencyKey, schema: Participant });
+  }
+
+  /** Approves a participant (sends `participant.approved` the first time only). */
+  approveParticipant(programId: string, participantId: string, options: IdempotentOptions = {}): Promise<Participant> {
+    return this.http.request("POST", `/api/v1/programs/${enc(programId)}/participants/${enc(participantId)}/approve`, {
+      idempotencyKey: options.idempotencyKey,
+      schema: Participant,
+    });
+  }
+
+  // ----- conversions and commissions -----
+
+  /** The Conversion API (120/min per secret key): the same `external_id` returns the first conversion. */
+  createConversion(body: ConversionCreate, options: IdempotentOptions = {}): Promise<Conversion> {
+    return this.http.request("POST", "/api/v1/conversions", { body, idempotencyKey: options.idempotencyKey, schema: Conversion });
+  }
+
+  /** One page of conversions. */
+  listConversions(params: PageParams & { program?: string; partner?: string; click?: string; customer?: string } = {}): Promise<ListPage<Conversion>> {
+    return this.http.request("GET", "/api/v1/conversions", {
+      query: { ...page(params), program: params.program, partner: params.partner, click: params.click, customer: params.customer },
+      schema: ConversionList,
+    });
+  }
+
+  /** One conversion. */
+  getConversion(id: string): Promise<Conversion> {
+    return this.http.request("GET", `/api/v1/conversions/${enc(id)}`, { schema: Conversion });
+  }
+
+  /** One page of commissions, optionally by status, program, partner or conversion. */
+  listCommissions(params: PageParams & { status?: CommissionStatus; program?: string; partner?: string; conversion?: string } = {}): Promise<ListPage<Commission>> {
+    return this.http.request("GET", "/api/v1/commissions", {
+      query: { ...page(params), status: params.status, program: params.program, partner: params.partner, conversion: params.conversion },
+      schema: CommissionList,
+    });
+  }
+
+  /** One commission. */
+  getCommission(id: string): Promise<Commission> {
+    return this.http.request("GET", `/api/v1/commissions/${enc(id)}`, { schema: Commission });
+  }
+
+  /** Approves a commission (`amount` settles a `needs_review` one); sends `commission.approved`. */
+  approveCommission(id: string, params: { amount?: number } = {}, options: IdempotentOptions = {}): Promise<Commission> {
+    return this.http.request("POST", `/api/v1/commissions/${enc(id)}/approve`, {
+      body: params.amount === undefined ? {} : { amount: params.amount },
+      idempotencyKey: options.idempotencyKey,
+      schema: Commission,
+    });
+  }
+
+  /** Rejects a pending or needs_review commission (final). */
+  rejectCommission(id: string, params: { reason?: string } = {}, options: IdempotentOptions = {}): Promise<Commission> {
+    return this.http.request("POST", `/api/v1/commissions/${enc(id)}/reject`, {
+      body: params.reason === undefined ? {} : { reason: params.reason },
+      idempotencyKey: options.idempotencyKey,
+      schema: Commission,
+    });
+  }
+
+  // ----- monitoring -----
+
+  /** One page of the attribution audit log. */
+  listAttributionAuditLog(params: PageParams & { conversion?: string; type?: AttributionDecision; stripeEvent?: string } = {}): Promise<ListPage<AttributionAuditEntry>> {
+    return this.http.request("GET", "/api/v1/attribution_audit_log", {
+      query: { ...page(params), conversion: params.conversion, type: params.type, stripe_event: params.stripeEvent },
+      schema: AttributionAuditLog,
+    });
+  }
+
+  /** One page of fraud alerts. */
+  listFraudAlerts(params: PageParams & { conversion?: string; program?: string } = {}): Promise<ListPage<FraudAlert>> {
+    return this.http.request("GET", "/api/v1/fraud_alerts", {
+      query: { ...page(params), conversion: params.conversion, program: params.program },
+      schema: FraudAlertList,
+    });
+  }
+}
+
+/**
+ * Click tracking with a publishable key (`pk_test_…`/`pk_live_…`): what a partner link's landing
+ * page calls. Separate from {@link SelgeoClient} so a secret key is never handed to tracking code.
+ */
+export class SelgeoTrackingClient {
+  readonly http: SelgeoHttp;
+
+  constructor(options: SelgeoHttpOptions | SelgeoHttp) {
+    if (!(options instanceof SelgeoHttp) && kindOfKey(options.apiKey) === "secret") {
+      throw new TypeError("SelgeoTrackingClient takes a publishable key (pk_…); never put a secret key in tracking code");
+    }
+    this.http = options instanceof SelgeoHttp ? options : new SelgeoHttp(options);
+  }
+
+  /** `POST /v1/clicks` (1,000/min per pk): records a partner click; carry its id into Checkout as `client_reference_id`. */
+  createClick(body: ClickCreate, options: IdempotentOptions = {}): Promise<Click> {
+    return this.http.request("POST", "/v1/clicks", { body, idempotencyKey: options.idempotencyKey, schema: Click });
+  }
+}
+
+function page(params: PageParams): { limit?: number; starting_after?: string } {
+  return { limit: params.limit, starting_after: params.startingAfter };
+}
+
+/** Resolves to `undefined` instead of rejecting with `SelgeoNotFoundError`. */
+async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (error) {
+    if (error instanceof SelgeoNotFoundError) return undefined;
+    throw error;
   }
 }
 
