@@ -23,6 +23,8 @@ class VerifyingReceiver {
   readonly secrets = new Map<string, string>();
   verified = 0;
   rejected = 0;
+  /** Event types of the deliveries that verified. */
+  readonly events: string[] = [];
   private server?: Server;
   url = "";
 
@@ -36,6 +38,7 @@ class VerifyingReceiver {
         const header = String(req.headers["selgeo-signature"] ?? "");
         if (secret && verifySignatureHeader(header, body, secret).ok) {
           this.verified++;
+          this.events.push(String((JSON.parse(body) as { type?: string }).type));
           res.writeHead(200).end("ok");
         } else {
           this.rejected++;
@@ -67,7 +70,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const root = mkdtempSync(path.join(tmpdir(), "golive-demo-"));
   say(`golive demo: rehearsing the go-live on the embedded sandbox (work dir ${root})`);
 
-  say("1/6 starting the Selgeo sandbox and a signature-checking webhook receiver");
+  say("1/8 starting the Selgeo sandbox (with its Stripe emulator) and a signature-checking webhook receiver");
   const sandbox = await startSandbox({ port: 0, dataDir: path.join(root, "sandbox-data") });
   const receiver = new VerifyingReceiver();
   await receiver.start();
@@ -76,34 +79,49 @@ export async function demoCommand(argv: string[]): Promise<number> {
   try {
     record("sandbox", true, `Selgeo API at ${sandbox.url}`);
 
-    say("2/6 creating the `sandbox` stack on a local file backend");
+    say("2/8 creating the `sandbox` stack on a local file backend");
     const endpoints = {
-      orders: { url: `${receiver.url}/orders`, events: [...RECOMMENDED_EVENTS], description: "order system" },
+      orders: {
+        url: `${receiver.url}/orders`,
+        events: [...RECOMMENDED_EVENTS, "commission.refunded"],
+        description: "order system",
+      },
       partners: { url: `${receiver.url}/partners`, events: ["participant.approved", "commission.approved"], description: "partner portal" },
     };
     const ws = await PulumiWorkspace.create({
       stack: "sandbox",
       dir: path.join(root, "pulumi"),
-      config: { "selgeo:mode": "test", "selgeo:apiUrl": sandbox.url, "selgeo:webhookEndpoints": endpoints },
-      env: { SELGEO_SECRET_KEY: sk },
+      config: {
+        "selgeo:mode": "test",
+        "selgeo:apiUrl": sandbox.url,
+        "selgeo:stripeApiUrl": sandbox.stripeUrl,
+        "selgeo:webhookEndpoints": endpoints,
+        "selgeo:stripe": {},
+        "selgeo:program": { name: "Acme Partners", description: "Rehearsal program", status: "active" },
+        "selgeo:commissionRules": {
+          standard: { type: "percentage", percentage: 20, basis: "gross", holdPeriodDays: 0, autoApprove: true, recurringMonths: 12 },
+        },
+      },
+      env: { SELGEO_SECRET_KEY: sk, STRIPE_SECRET_KEY: sandbox.info.stripe_keys!.test.secret_key },
       echo: verbose,
     });
 
-    say("3/6 pulumi preview (the review diff)");
+    say("3/8 pulumi preview (the review diff)");
     const preview = await ws.mustRun(["preview", "--diff"]);
     say(indent(preview.stdout));
-    record("preview", /\+ 3 to create|3 to create/.test(preview.stdout), "2 webhook endpoints + the stack to create");
+    record("preview", /\+ 8 to create/.test(preview.stdout), "2 webhook endpoints, the Stripe endpoint and integration, program, rule and status, and the stack to create");
 
-    say("4/6 pulumi up");
+    say("4/8 pulumi up");
     const up = await ws.mustRun(["up", "--yes", "--skip-preview"]);
     say(indent(up.stdout.split("\n").filter((l) => /created|Resources|Duration|\+ /.test(l)).join("\n")));
     const out = await ws.outputs(true);
     const ids = out.webhookEndpointIds as Record<string, string>;
     const secrets = out.webhookSecrets as Record<string, string>;
-    record("up", Object.keys(ids).length === 2, `endpoints ${Object.values(ids).join(", ")}`);
+    record("up", Object.keys(ids).length === 2 && out.programStatusValue === "active", `endpoints ${Object.values(ids).join(", ")}; program ${out.programId} active`);
+    say(`    invite link: ${out.inviteUrl}\n    application form: ${out.applicationUrl}`);
 
-    say("5/6 verifying each endpoint (checklist item 4)");
-    for (const [name, id] of Object.entries(ids)) receiver.secrets.set(`/${name}`, secrets[name]);
+    say("5/8 verifying each webhook endpoint (checklist item 4)");
+    for (const [name] of Object.entries(ids)) receiver.secrets.set(`/${name}`, secrets[name]);
     for (const [name, id] of Object.entries(ids)) {
       const good = await client.pingWebhookEndpoint(id, { signature: "valid" });
       record(`ping ${name}`, good.status === "succeeded", `delivery ${good.id} ${good.status} (HTTP ${good.response_status})`);
@@ -115,13 +133,37 @@ export async function demoCommand(argv: string[]): Promise<number> {
       );
     }
 
-    say("6/6 drift: disabling `orders` behind Pulumi's back");
+    say("6/8 verifying the Stripe connection (checklist item 2)");
+    await stripeAdmin(sandbox.stripeUrl, "/_stripe/test_event", { type: "checkout.session.completed", wait: true });
+    const stripeEvents = (await client.request<{ data: Array<{ type: string; signature_valid: boolean }> }>("GET", "/api/v1/integrations/stripe/events", { query: { limit: 100 } })).data;
+    record("stripe test event", stripeEvents.some((e) => e.signature_valid), `Selgeo's Stripe event log shows ${stripeEvents.length} event(s) with a valid signature`);
+
+    say("7/8 the full flow (checklist item 7): click → purchase → conversion → commission → webhooks → refund");
+    const prog = String(out.programId);
+    const partner = await client.request<{ id: string }>("POST", `/api/v1/programs/${prog}/participants`, { body: { email: "pat@partner.example", name: "Pat Partner" } });
+    await client.request("POST", `/api/v1/programs/${prog}/participants/${partner.id}/approve`, { body: {} });
+    const click = await trackClick(sandbox.url, sandbox.info.keys.test.pk, { program: prog, partner: partner.id, url: "https://shop.example/pricing" });
+    const checkout = await stripeAdmin(sandbox.stripeUrl, "/_stripe/checkout", { amount_total: 4900, currency: "usd", client_reference_id: click.id, wait: true });
+    await waitUntil(() => receiver.events.includes("commission.created"));
+    const commissions = (await client.request<{ data: Array<{ amount: number; status: string }> }>("GET", "/api/v1/commissions", { query: { program: prog } })).data;
+    record("purchase", receiver.events.includes("conversion.created") && commissions.length === 1, `click ${click.id} → $49.00 checkout → commission of ${commissions[0]?.amount} cents (${commissions[0]?.status}); conversion.created and commission.created delivered and verified`);
+    await stripeAdmin(sandbox.stripeUrl, "/_stripe/refund", { payment_intent: (checkout as { payment_intent: { id: string } }).payment_intent.id, wait: true });
+    await waitUntil(() => receiver.events.includes("commission.refunded"));
+    record("refund", receiver.events.includes("commission.refunded"), "refund in Stripe → commission.refunded delivered and verified");
+
+    say("8/8 drift: pausing the program and disabling `orders` behind Pulumi's back");
     await client.updateWebhookEndpoint(ids.orders, { status: "disabled" });
+    await client.request("POST", `/api/v1/programs/${prog}`, { body: { status: "paused" } });
     const drift = await ws.run(["preview", "--refresh", "--expect-no-changes", "--diff"]);
-    record("drift detected", drift.code !== 0 && /enabled/.test(drift.stdout), "preview --refresh --expect-no-changes reports `enabled: false => true`");
+    record(
+      "drift detected",
+      drift.code !== 0 && /enabled/.test(drift.stdout) && /paused/.test(drift.stdout),
+      "preview --refresh --expect-no-changes reports `enabled: false => true` and `status: paused => active`",
+    );
     await ws.mustRun(["up", "--refresh", "--yes", "--skip-preview"]);
     const repaired = await client.getWebhookEndpoint(ids.orders);
-    record("drift repaired", repaired.status === "enabled", `orders is ${repaired.status} again, same id ${repaired.id}`);
+    const program = await client.request<{ status: string }>("GET", `/api/v1/programs/${prog}`);
+    record("drift repaired", repaired.status === "enabled" && program.status === "active", `orders is ${repaired.status} again (same id), the program is ${program.status}`);
   } catch (e) {
     record("demo", false, e instanceof Error ? e.message : String(e));
   } finally {
@@ -133,6 +175,24 @@ export async function demoCommand(argv: string[]): Promise<number> {
   say("");
   say(failed.length === 0 ? `demo passed: ${steps.length} checks` : `demo FAILED: ${failed.map((s) => s.name).join(", ")}`);
   return failed.length === 0 ? 0 : 1;
+}
+
+async function stripeAdmin(base: string, route: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${base}${route}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${route} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** A tracking click, as the snippet on the merchant's site records it (publishable key). */
+async function trackClick(base: string, pk: string, body: unknown): Promise<{ id: string }> {
+  const res = await fetch(`${base}/v1/clicks`, { method: "POST", headers: { Authorization: `Bearer ${pk}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`POST /v1/clicks answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { id: string };
+}
+
+async function waitUntil(cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
 }
 
 function indent(s: string): string {
