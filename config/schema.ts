@@ -89,12 +89,20 @@ export const StackConfig = z
   .object({
     mode: z.enum(MODES, { error: 'set selgeo:mode to "test" or "live"' }),
     apiUrl: z.string().url("selgeo:apiUrl must be the http(s) base URL of the Selgeo API").optional(),
-    webhookEndpoints: z.record(z.string().regex(NAME, "endpoint names are lowercase letters, digits and dashes"), WebhookEndpointConfig).default({}),
+    webhookEndpoints: z.record(z.string(), WebhookEndpointConfig).default({}),
     stripe: StripeConfig.optional(),
     program: ProgramConfig.optional(),
-    commissionRules: z.record(z.string().regex(NAME, "rule names are lowercase letters, digits and dashes"), CommissionRuleConfig).default({}),
+    commissionRules: z.record(z.string(), CommissionRuleConfig).default({}),
   })
   .superRefine((cfg, ctx) => {
+    // Names become Pulumi resource names: keep them plain ASCII so a look-alike letter cannot hide.
+    for (const [group, what] of [["webhookEndpoints", "endpoint"], ["commissionRules", "rule"]] as const) {
+      for (const name of Object.keys(cfg[group])) {
+        if (!NAME.test(name)) {
+          ctx.addIssue({ code: "custom", path: [group, name], message: `${what} names are lowercase ASCII letters, digits and dashes, starting with a letter` });
+        }
+      }
+    }
     for (const [name, ep] of Object.entries(cfg.webhookEndpoints)) {
       const res = checkWebhookUrl(ep.url, cfg.mode);
       if (!res.ok) ctx.addIssue({ code: "custom", path: ["webhookEndpoints", name, "url"], message: res.message });
