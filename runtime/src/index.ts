@@ -11,6 +11,7 @@ export * from "./client";
 export * from "./urlRules";
 export * from "./signature";
 export * from "./providerSettings";
+export * from "./commission";
 export * as webhookEndpoint from "./providers/webhookEndpoint";
 export * as stripeWebhookEndpoint from "./providers/stripeWebhookEndpoint";
 export * as stripeIntegration from "./providers/stripeIntegration";

@@ -182,7 +182,7 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
     expect(click.id).toMatch(/^clk_/);
 
     const checkout = await post(sandbox.stripeUrl, "/_stripe/checkout", { amount_total: 10_000, currency: "usd", client_reference_id: click.id, wait: true });
-    const created = await waitFor("commission.created", () => received.filter((r) => r.type === "commission.created").length >= 2 && received);
+    const created = await waitFor("commission.created", () => (received.filter((r) => r.type === "commission.created").length >= 2 ? received : undefined));
     expect(created.filter((r) => r.type === "conversion.created" && r.verified)).toHaveLength(1);
     const commissions = (await api("GET", `/api/v1/commissions?program=${prog}`)).data as any[];
     expect(commissions.map((c) => c.amount).sort((a, b) => a - b)).toEqual([500, 2000]);
@@ -190,7 +190,7 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
     await post(sandbox.stripeUrl, "/_stripe/refund", { payment_intent: checkout.payment_intent.id, wait: true });
     const refunded = await waitFor("commission.refunded", () => {
       const r = received.filter((x) => x.type === "commission.refunded");
-      return r.length >= 2 && r;
+      return r.length >= 2 ? r : undefined;
     });
     expect(refunded.every((r) => r.verified)).toBe(true);
     const events = (await api("GET", "/api/v1/integrations/stripe/events?limit=100")).data as any[];
