@@ -3,16 +3,14 @@
  * basis, hold period, auto-approval, the Stripe events they apply to, recurring months.
  */
 import { z } from "zod";
-import { SelgeoNotFoundError } from "../errors";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems } from "../providerSettings";
-import { MODES, type Mode } from "../schemas";
+import { COMMISSION_BASES, COMMISSION_RULE_TYPES, MODES, STRIPE_CONVERSION_EVENTS, type CommissionRule, type CommissionRuleCreate, type Mode } from "../schemas";
 import { MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
 
-/** Stripe events a rule can earn on. */
-export const RULE_APPLIES_TO = ["checkout.session.completed", "invoice.paid"] as const;
-export const RULE_TYPES = ["percentage", "flat"] as const;
-export const RULE_BASES = ["gross", "net"] as const;
+const RULE_APPLIES_TO = STRIPE_CONVERSION_EVENTS;
+const RULE_TYPES = COMMISSION_RULE_TYPES;
+const RULE_BASES = COMMISSION_BASES;
 
 /** Inputs after `check`. Money in integer minor units. */
 export interface CommissionRuleInputs {
@@ -111,28 +109,7 @@ export async function diff(
   return { changes: replaces.length > 0 || changed.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
 }
 
-/** The rule as Selgeo returns it. */
-const WireRule = z
-  .object({
-    id: z.string(),
-    livemode: z.boolean(),
-    program: z.string(),
-    name: z.string(),
-    type: z.enum(RULE_TYPES),
-    percentage: z.number().nullable().optional(),
-    flat_amount: z.number().nullable().optional(),
-    currency: z.string().nullable().optional(),
-    basis: z.enum(RULE_BASES),
-    hold_period_days: z.number(),
-    auto_approve: z.boolean(),
-    applies_to: z.array(z.string()),
-    recurring_months: z.number().nullable().optional(),
-    metadata: z.record(z.string(), z.string()).default({}),
-  })
-  .passthrough();
-type WireRule = z.infer<typeof WireRule>;
-
-function wireBody(i: CommissionRuleInputs) {
+function wireBody(i: CommissionRuleInputs): CommissionRuleCreate {
   return {
     name: i.name,
     type: i.type,
@@ -140,14 +117,11 @@ function wireBody(i: CommissionRuleInputs) {
     basis: i.basis,
     hold_period_days: i.holdPeriodDays,
     auto_approve: i.autoApprove,
-    applies_to: i.appliesTo,
+    applies_to: i.appliesTo as CommissionRuleCreate["applies_to"],
     recurring_months: i.recurringMonths ?? null,
     metadata: { ...i.metadata, [MANAGED_BY_METADATA_KEY]: i.resourceKey },
   };
 }
-
-const rulePath = (programId: string, id?: string) =>
-  `/api/v1/programs/${encodeURIComponent(programId)}/commission_rules${id ? `/${encodeURIComponent(id)}` : ""}`;
 
 /** Creates the rule with an idempotency key derived from identity and inputs. */
 export async function create(inputs: CommissionRuleInputs): Promise<{ id: string; outs: CommissionRuleOutputs }> {
@@ -156,20 +130,11 @@ export async function create(inputs: CommissionRuleInputs): Promise<{ id: string
   let chain = "";
   for (let i = 0; i < 8; i++) {
     const idempotencyKey = deriveIdempotencyKey(["commission_rule.create", inputs.resourceKey, inputs.programId, canonicalJson(body), chain]);
-    const rule = await client.request("POST", rulePath(inputs.programId), { body, idempotencyKey, schema: WireRule });
-    if (await find(inputs.programId, rule.id)) return { id: rule.id, outs: toOutputs(inputs, rule) };
+    const rule = await client.createCommissionRule(inputs.programId, body, { idempotencyKey });
+    if (await client.findCommissionRule(inputs.programId, rule.id)) return { id: rule.id, outs: toOutputs(inputs, rule) };
     chain += `/${rule.id}`;
   }
   throw new Error(`creating commission rule ${inputs.resourceKey}: Selgeo kept replaying deleted rules; retry later`);
-}
-
-async function find(programId: string, id: string): Promise<WireRule | undefined> {
-  try {
-    return await selgeoClient().request("GET", rulePath(programId, id), { schema: WireRule });
-  } catch (e) {
-    if (e instanceof SelgeoNotFoundError) return undefined;
-    throw e;
-  }
 }
 
 /** Reads the rule as Selgeo has it; a deleted rule returns an empty id. */
@@ -178,7 +143,7 @@ export async function read(
   props: Partial<CommissionRuleOutputs>,
 ): Promise<{ id: string; props?: CommissionRuleOutputs; inputs?: CommissionRuleInputs }> {
   if (!props.programId) return { id: "" };
-  const rule = await find(props.programId, id);
+  const rule = await selgeoClient().findCommissionRule(props.programId, id);
   if (!rule) return { id: "" };
   const inputs = fromWire(props.resourceKey ?? id, rule);
   return { id: rule.id, props: toOutputs(inputs, rule), inputs };
@@ -186,21 +151,17 @@ export async function read(
 
 /** Updates the rule's terms in place. */
 export async function update(id: string, _olds: CommissionRuleOutputs, news: CommissionRuleInputs): Promise<{ outs: CommissionRuleOutputs }> {
-  const rule = await selgeoClient().request("POST", rulePath(news.programId, id), { body: wireBody(news), schema: WireRule });
+  const rule = await selgeoClient().updateCommissionRule(news.programId, id, wireBody(news));
   return { outs: toOutputs(news, rule) };
 }
 
 /** Deletes the rule; one already gone counts as deleted. */
 export async function remove(id: string, props: Partial<CommissionRuleOutputs>): Promise<void> {
   if (!props.programId) return;
-  try {
-    await selgeoClient().request("DELETE", rulePath(props.programId, id));
-  } catch (e) {
-    if (!(e instanceof SelgeoNotFoundError)) throw e;
-  }
+  await selgeoClient().deleteCommissionRule(props.programId, id);
 }
 
-function fromWire(resourceKey: string, r: WireRule): CommissionRuleInputs {
+function fromWire(resourceKey: string, r: CommissionRule): CommissionRuleInputs {
   const { [MANAGED_BY_METADATA_KEY]: _ours, ...metadata } = r.metadata;
   return dropUndefined({
     resourceKey,
@@ -220,7 +181,7 @@ function fromWire(resourceKey: string, r: WireRule): CommissionRuleInputs {
   });
 }
 
-function toOutputs(inputs: CommissionRuleInputs, r: WireRule): CommissionRuleOutputs {
+function toOutputs(inputs: CommissionRuleInputs, r: CommissionRule): CommissionRuleOutputs {
   return dropUndefined({ ...inputs, ruleId: r.id, livemode: r.livemode });
 }
 

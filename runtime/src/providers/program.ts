@@ -8,7 +8,7 @@ import { z } from "zod";
 import { SelgeoConflictError, SelgeoError, SelgeoNotFoundError } from "../errors";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems } from "../providerSettings";
-import { MODES, type Mode } from "../schemas";
+import { MODES, type Mode, type Program } from "../schemas";
 import { MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
 
 /** Statuses a stack may declare; `archived` is what `pulumi destroy` leaves (Selgeo keeps programs). */
@@ -76,24 +76,6 @@ export async function diff(
   return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
 }
 
-const WireProgram = z
-  .object({
-    id: z.string(),
-    livemode: z.boolean(),
-    name: z.string(),
-    description: z.string().nullable().optional(),
-    status: z.enum(["draft", "active", "paused", "archived"]),
-    currency: z.string(),
-    invite_url: z.string(),
-    application_url: z.string(),
-    metadata: z.record(z.string(), z.string()).default({}),
-    activated_at: z.number().nullable().optional(),
-  })
-  .passthrough();
-type WireProgram = z.infer<typeof WireProgram>;
-
-const path = (id?: string) => `/api/v1/programs${id ? `/${encodeURIComponent(id)}` : ""}`;
-
 /** Turns Selgeo's `program_not_ready` into what a merchant should declare. */
 function explain(e: unknown, name: string): never {
   if (e instanceof SelgeoConflictError && e.code === "program_not_ready") {
@@ -111,9 +93,9 @@ function explain(e: unknown, name: string): never {
   throw e;
 }
 
-async function setStatus(id: string, status: ProgramStatusInputs["status"], name: string): Promise<WireProgram> {
+async function setStatus(id: string, status: ProgramStatusInputs["status"], name: string): Promise<Program> {
   try {
-    return await selgeoClient().request("POST", path(id), { body: { status }, schema: WireProgram });
+    return await selgeoClient().updateProgram(id, { status });
   } catch (e) {
     explain(e, name);
   }
@@ -128,12 +110,12 @@ export async function create(inputs: ProgramInputs): Promise<{ id: string; outs:
     currency: inputs.currency,
     metadata: { ...inputs.metadata, [MANAGED_BY_METADATA_KEY]: inputs.resourceKey },
   };
-  let prog: WireProgram;
+  let prog: Program;
   if (inputs.adoptId) {
-    prog = await client.request("POST", path(inputs.adoptId), { body: { name: body.name, description: body.description, metadata: body.metadata }, schema: WireProgram });
+    prog = await client.updateProgram(inputs.adoptId, { name: body.name, description: body.description, metadata: body.metadata });
   } else {
     const idempotencyKey = deriveIdempotencyKey(["program.create", inputs.resourceKey, canonicalJson(body)]);
-    prog = await client.request("POST", path(), { body, idempotencyKey, schema: WireProgram });
+    prog = await client.createProgram(body, { idempotencyKey });
   }
   return { id: prog.id, outs: toOutputs(inputs, prog) };
 }
@@ -142,13 +124,8 @@ export async function read(
   id: string,
   props: Partial<ProgramOutputs>,
 ): Promise<{ id: string; props?: ProgramOutputs; inputs?: ProgramInputs }> {
-  let prog: WireProgram;
-  try {
-    prog = await selgeoClient().request("GET", path(id), { schema: WireProgram });
-  } catch (e) {
-    if (e instanceof SelgeoNotFoundError) return { id: "" };
-    throw e;
-  }
+  const prog = await selgeoClient().findProgram(id);
+  if (!prog) return { id: "" };
   // An archived program can never come back: treat it as gone so the next `up` makes a new one.
   if (prog.status === "archived") return { id: "" };
   const { [MANAGED_BY_METADATA_KEY]: _ours, ...metadata } = prog.metadata;
@@ -166,9 +143,10 @@ export async function read(
 
 export async function update(id: string, olds: ProgramOutputs, news: ProgramInputs): Promise<{ outs: ProgramOutputs }> {
   const client = selgeoClient();
-  const prog = await client.request("POST", path(id), {
-    body: { name: news.name, description: news.description, metadata: { ...news.metadata, [MANAGED_BY_METADATA_KEY]: news.resourceKey } },
-    schema: WireProgram,
+  const prog = await client.updateProgram(id, {
+    name: news.name,
+    description: news.description,
+    metadata: { ...news.metadata, [MANAGED_BY_METADATA_KEY]: news.resourceKey },
   });
   return { outs: toOutputs(news, prog) };
 }
@@ -176,7 +154,7 @@ export async function update(id: string, olds: ProgramOutputs, news: ProgramInpu
 /** Selgeo keeps programs: destroying one archives it (final), so partners can no longer join. */
 export async function remove(id: string): Promise<void> {
   try {
-    await selgeoClient().request("POST", path(id), { body: { status: "archived" } });
+    await selgeoClient().updateProgram(id, { status: "archived" });
   } catch (e) {
     if (e instanceof SelgeoNotFoundError) return;
     if (e instanceof SelgeoError && e.code === "invalid_status_transition") return; // already archived
@@ -184,7 +162,7 @@ export async function remove(id: string): Promise<void> {
   }
 }
 
-function toOutputs(inputs: ProgramInputs, p: WireProgram): ProgramOutputs {
+function toOutputs(inputs: ProgramInputs, p: Program): ProgramOutputs {
   return dropUndefined({
     ...inputs,
     programId: p.id,
@@ -235,14 +213,8 @@ export const status = {
   },
   async read(id: string, props: Partial<ProgramStatusOutputs>): Promise<{ id: string; props?: ProgramStatusOutputs; inputs?: ProgramStatusInputs }> {
     if (!props.programId) return { id: "" };
-    let prog: WireProgram;
-    try {
-      prog = await selgeoClient().request("GET", path(props.programId), { schema: WireProgram });
-    } catch (e) {
-      if (e instanceof SelgeoNotFoundError) return { id: "" };
-      throw e;
-    }
-    if (prog.status === "archived") return { id: "" };
+    const prog = await selgeoClient().findProgram(props.programId);
+    if (!prog || prog.status === "archived") return { id: "" };
     const inputs: ProgramStatusInputs = {
       programId: prog.id,
       programName: props.programName ?? prog.name,
@@ -254,12 +226,12 @@ export const status = {
   async remove(): Promise<void> {},
 };
 
-async function ensureStatus(inputs: ProgramStatusInputs): Promise<WireProgram> {
-  const current = await selgeoClient().request("GET", path(inputs.programId), { schema: WireProgram });
+async function ensureStatus(inputs: ProgramStatusInputs): Promise<Program> {
+  const current = await selgeoClient().getProgram(inputs.programId);
   if (current.status === inputs.status) return current;
   return setStatus(inputs.programId, inputs.status, inputs.programName);
 }
 
-function activated(p: WireProgram): { activatedAt?: number } {
+function activated(p: Program): { activatedAt?: number } {
   return p.activated_at ? { activatedAt: p.activated_at } : {};
 }

@@ -3,10 +3,9 @@
  * Stripe account in the stack's mode, holding the signing secret of the Stripe endpoint so it can
  * verify Stripe's events. The secret is compared by fingerprint; it is never an output.
  */
-import { z } from "zod";
 import { SelgeoNotFoundError } from "../errors";
 import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems, stripeClient, stripeSettingsProblems } from "../providerSettings";
-import { MODES, type Mode } from "../schemas";
+import { MODES, type Mode, type StripeIntegration } from "../schemas";
 import { fingerprint, type CheckFailure } from "./webhookEndpoint";
 
 export interface StripeIntegrationInputs {
@@ -30,20 +29,6 @@ export interface StripeIntegrationOutputs {
   feeDataAvailable: boolean;
 }
 
-/** The integration as Selgeo returns it. */
-export const WireIntegration = z
-  .object({
-    livemode: z.boolean(),
-    connected: z.boolean(),
-    account_id: z.string().nullable().optional(),
-    webhook_url: z.string(),
-    webhook_secret_configured: z.boolean(),
-    fee_data_available: z.boolean(),
-  })
-  .passthrough();
-export type WireIntegration = z.infer<typeof WireIntegration>;
-
-const PATH = "/api/v1/integrations/stripe";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export async function check(
@@ -85,10 +70,7 @@ export async function diff(
 
 async function connect(inputs: StripeIntegrationInputs): Promise<StripeIntegrationOutputs> {
   const accountId = inputs.accountId ?? (await stripeClient().accounts.retrieveCurrent()).id;
-  const wire = await selgeoClient().request("POST", PATH, {
-    body: { account_id: accountId, webhook_signing_secret: inputs.webhookSigningSecret },
-    schema: WireIntegration,
-  });
+  const wire = await selgeoClient().updateStripeIntegration({ account_id: accountId, webhook_signing_secret: inputs.webhookSigningSecret });
   const wantLive = inputs.mode === "live";
   if (!wire.connected || wire.livemode !== wantLive) {
     throw new Error(
@@ -113,13 +95,7 @@ export async function update(_id: string, _olds: StripeIntegrationOutputs, news:
 
 /** Reads the integration; a disconnected one counts as deleted so the next `up` reconnects it. */
 export async function read(id: string, props: Partial<StripeIntegrationOutputs>): Promise<{ id: string; props?: StripeIntegrationOutputs }> {
-  let wire: WireIntegration;
-  try {
-    wire = await selgeoClient().request("GET", PATH, { schema: WireIntegration });
-  } catch (e) {
-    if (e instanceof SelgeoNotFoundError) return { id: "" };
-    throw e;
-  }
+  const wire = await selgeoClient().getStripeIntegration();
   if (!wire.connected) return { id: "" };
   const mode: Mode = wire.livemode ? "live" : "test";
   // Selgeo never reveals the secret: keep the recorded fingerprint while one is configured.
@@ -129,7 +105,7 @@ export async function read(id: string, props: Partial<StripeIntegrationOutputs>)
 /** Disconnects Selgeo from Stripe in this mode. */
 export async function remove(): Promise<void> {
   try {
-    await selgeoClient().request("DELETE", PATH);
+    await selgeoClient().deleteStripeIntegration();
   } catch (e) {
     if (!(e instanceof SelgeoNotFoundError)) throw e;
   }
@@ -140,11 +116,10 @@ export async function remove(): Promise<void> {
  * is declared so the Stripe endpoint can point at it. A read: safe during preview.
  */
 export async function lookupWebhookUrl(): Promise<string> {
-  const wire = await selgeoClient().request("GET", PATH, { schema: WireIntegration });
-  return wire.webhook_url;
+  return (await selgeoClient().getStripeIntegration()).webhook_url;
 }
 
-function toOutputs(mode: Mode, w: WireIntegration, secretFingerprint: string): StripeIntegrationOutputs {
+function toOutputs(mode: Mode, w: StripeIntegration, secretFingerprint: string): StripeIntegrationOutputs {
   return {
     mode,
     accountId: w.account_id ?? "",

@@ -6,12 +6,12 @@ import type Stripe from "stripe";
 import { z } from "zod";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { CONFIG_KEYS, requireSettings, settingsProblems, stripeClient, stripeSettingsProblems } from "../providerSettings";
-import { MODES, type Mode } from "../schemas";
+import { MODES, STRIPE_WEBHOOK_EVENTS, type Mode } from "../schemas";
 import { checkWebhookUrl } from "../urlRules";
 import { fingerprint, MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
 
 /** The Stripe events Selgeo needs (checklist item 2). */
-export const STRIPE_REQUIRED_EVENTS = ["checkout.session.completed", "invoice.paid", "charge.refunded"] as const;
+export const STRIPE_REQUIRED_EVENTS = STRIPE_WEBHOOK_EVENTS;
 
 /** Inputs after `check`. */
 export interface StripeWebhookEndpointInputs {
