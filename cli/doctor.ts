@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { installedMotoVersion, pinnedMotoVersion } from "./moto";
 import { PULUMI_BIN, REPO_ROOT, TOOLS_BIN } from "./pulumiCli";
 
 /** One line of the doctor's report. */
@@ -72,6 +73,19 @@ export function diagnose(): Finding[] {
     const v = pkgVersion(name);
     findings.push({ component: name, ok: !!v, version: v, fix: v ? undefined : fix });
   }
+  // issue 4: moto, the local AWS (Secrets Manager) endpoint, in the project's .venv.
+  const moto = installedMotoVersion();
+  const motoPinned = pinnedMotoVersion();
+  findings.push({
+    component: "moto (AWS Secrets Manager)",
+    ok: !!moto && (!motoPinned || moto === motoPinned),
+    version: moto,
+    fix: !moto
+      ? "run `npm run setup` (tools/setup-moto.sh installs moto into .venv; needs python3 with venv: apt-get install python3-venv)"
+      : motoPinned && moto !== motoPinned
+        ? `run \`npm run setup\` (tools/requirements-moto.txt pins ${motoPinned})`
+        : undefined,
+  });
   const runtimeBuilt = existsSync(path.join(REPO_ROOT, "runtime", "dist", "index.js"));
   findings.push({
     component: "@selgeo-golive/runtime build",

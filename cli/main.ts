@@ -7,6 +7,7 @@ commands:
   doctor [--json]                      versions of every component, and how to get what is missing
   sandbox [--port N] [--data-dir DIR]  run the Selgeo sandbox; first stdout line is its URL and keys (JSON)
   demo                                 the whole go-live rehearsed on the embedded sandbox
+  scan-keys [DIR] [--json]             test keys left in a code tree, live secrets committed (exit 1 on findings)
 `;
 
 /** Runs one command; resolves to the process exit code. */
@@ -21,6 +22,8 @@ export async function main(argv: string[]): Promise<number> {
       return typeof process.exitCode === "number" ? process.exitCode : 0;
     case "demo":
       return (await import("./demo")).demoCommand(rest);
+    case "scan-keys":
+      return (await import("./scanKeys")).scanKeysCommand(rest);
     case undefined:
     case "help":
     case "--help":
