@@ -98,6 +98,7 @@ if (cfg.program) {
         autoApprove: r.autoApprove,
         appliesTo: r.appliesTo,
         recurringMonths: r.recurringMonths,
+        adoptId: r.adoptId,
       }),
     ]);
   }

@@ -73,6 +73,7 @@ export const CommissionRuleConfig = z
     autoApprove: z.boolean().optional(),
     appliesTo: z.array(z.enum(["checkout.session.completed", "invoice.paid"], { error: "appliesTo takes checkout.session.completed and/or invoice.paid" })).min(1).optional(),
     recurringMonths: z.number().int().min(1, "recurringMonths is at least 1 (omit it for forever)").optional(),
+    adoptId: z.string().regex(/^cr_/, "adoptId must be a Selgeo commission rule id (cr_…)").optional(),
   })
   .strict()
   .superRefine((r, ctx) => {

@@ -24,6 +24,8 @@ export interface CommissionRuleArgs {
   /** Months of recurring commissions; omit for forever. */
   recurringMonths?: pulumi.Input<number>;
   metadata?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Adopt an existing rule (`cr_…`) instead of creating one. */
+  adoptId?: pulumi.Input<string>;
 }
 
 /** The dynamic provider (logic in @selgeo-golive/runtime). */

@@ -184,6 +184,7 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
     const checkout = await post(sandbox.stripeUrl, "/_stripe/checkout", { amount_total: 10_000, currency: "usd", client_reference_id: click.id, wait: true });
     const created = await waitFor("commission.created", () => (received.filter((r) => r.type === "commission.created").length >= 2 ? received : undefined));
     expect(created.filter((r) => r.type === "conversion.created" && r.verified)).toHaveLength(1);
+    expect(created.filter((r) => r.type === "commission.created").every((r) => r.verified)).toBe(true);
     const commissions = (await api("GET", `/api/v1/commissions?program=${prog}`)).data as any[];
     expect(commissions.map((c) => c.amount).sort((a, b) => a - b)).toEqual([500, 2000]);
 

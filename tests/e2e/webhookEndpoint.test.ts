@@ -11,6 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PulumiWorkspace } from "../../cli/pulumiCli";
 import { startSandbox } from "../../sandbox/server";
+import { verifySignatureHeader } from "../../runtime/src/signature";
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -19,6 +20,7 @@ let receiver: Server;
 let receiverUrl: string;
 let ws: PulumiWorkspace;
 let sk: string;
+const receiverSecrets = new Map<string, string>();
 
 async function api(method: string, p: string, body?: unknown): Promise<any> {
   const res = await fetch(`${sandbox.url}${p}`, {
@@ -60,8 +62,14 @@ beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
   sk = sandbox.info.keys.test.sk;
   receiver = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => res.writeHead(200).end("ok"));
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    // Paths with a known secret verify the signature; the rest accept everything.
+    req.on("end", () => {
+      const secret = receiverSecrets.get(req.url ?? "");
+      const ok = !secret || verifySignatureHeader(String(req.headers["selgeo-signature"] ?? ""), Buffer.concat(chunks).toString("utf8"), secret).ok;
+      res.writeHead(ok ? 200 : 400).end();
+    });
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
   const addr = receiver.address();
@@ -172,6 +180,25 @@ describe("WebhookEndpoint with the real Pulumi CLI", { timeout: 240_000 }, () =>
     expect(state).toContain(eps[0].id);
     expect(state).not.toMatch(/whsec_/);
     await ws.mustRun(["destroy", "--yes", "--skip-preview"]);
+  });
+
+  it("adopts an existing endpoint without rotating its secret", async () => {
+    const existing = await api("POST", "/api/v1/webhook_endpoints", { url: `${receiverUrl}/adopted`, events: ["ping"] });
+    receiverSecrets.set("/adopted", existing.secret);
+    const cfg = config(["conversion.created"]);
+    ws.writeConfig({
+      ...cfg,
+      "selgeo:webhookEndpoints": { legacy: { url: `${receiverUrl}/adopted`, events: ["conversion.created", "commission.created"], adoptId: existing.id } },
+    });
+    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    const eps = await endpoints();
+    expect(eps.map((e) => e.id)).toEqual([existing.id]);
+    expect([...eps[0].events].sort()).toEqual(["commission.created", "conversion.created"]);
+    // The receiver still verifies deliveries with the secret it had before the adoption.
+    const ping = await api("POST", `/api/v1/webhook_endpoints/${existing.id}/ping`, {});
+    expect(ping.status).toBe("succeeded");
+    await ws.mustRun(["destroy", "--yes", "--skip-preview"]);
+    ws.writeConfig(cfg);
   });
 
   it("a live key on a test stack fails at preview naming the config path, with no request sent", async () => {

@@ -33,6 +33,8 @@ export interface CommissionRuleInputs {
   /** Months of recurring commissions after the first conversion; absent = forever. */
   recurringMonths?: number;
   metadata: Record<string, string>;
+  /** Adopt an existing rule (`cr_…`) of the program instead of creating one. */
+  adoptId?: string;
 }
 
 export interface CommissionRuleOutputs extends CommissionRuleInputs {
@@ -63,6 +65,7 @@ const Shape = z
     appliesTo: z.array(z.enum(RULE_APPLIES_TO, { error: `appliesTo takes ${RULE_APPLIES_TO.join(", ")}` })).min(1).default([...RULE_APPLIES_TO]),
     recurringMonths: z.number().int().min(1, "recurringMonths is at least 1 (omit it for forever)").optional(),
     metadata: z.record(z.string(), z.string()).default({}),
+    adoptId: z.string().regex(/^cr_/, "adoptId must be a Selgeo commission rule id (cr_…)").optional(),
   })
   .superRefine((r, ctx) => {
     if (r.type === "percentage" && r.percentage === undefined) ctx.addIssue({ code: "custom", path: ["percentage"], message: "a percentage rule needs percentage (0–100)" });
@@ -103,7 +106,8 @@ export async function diff(
   olds: Partial<CommissionRuleOutputs>,
   news: Partial<CommissionRuleInputs>,
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-  const replaces = (["mode", "programId"] as const).filter((k) => olds[k] !== news[k]);
+  const replaces: string[] = (["mode", "programId"] as const).filter((k) => olds[k] !== news[k]);
+  if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
   const norm = (k: string, v: unknown) => (k === "appliesTo" ? [...new Set((v as string[]) ?? [])].sort() : k === "metadata" ? (v ?? {}) : (v ?? null));
   const changed = UPDATABLE.filter((k) => canonicalJson(norm(k, olds[k])) !== canonicalJson(norm(k, news[k])));
   return { changes: replaces.length > 0 || changed.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
@@ -127,6 +131,10 @@ function wireBody(i: CommissionRuleInputs): CommissionRuleCreate {
 export async function create(inputs: CommissionRuleInputs): Promise<{ id: string; outs: CommissionRuleOutputs }> {
   const client = selgeoClient();
   const body = wireBody(inputs);
+  if (inputs.adoptId) {
+    const rule = await client.updateCommissionRule(inputs.programId, inputs.adoptId, body);
+    return { id: rule.id, outs: toOutputs(inputs, rule) };
+  }
   let chain = "";
   for (let i = 0; i < 8; i++) {
     const idempotencyKey = deriveIdempotencyKey(["commission_rule.create", inputs.resourceKey, inputs.programId, canonicalJson(body), chain]);
@@ -145,7 +153,7 @@ export async function read(
   if (!props.programId) return { id: "" };
   const rule = await selgeoClient().findCommissionRule(props.programId, id);
   if (!rule) return { id: "" };
-  const inputs = fromWire(props.resourceKey ?? id, rule);
+  const inputs = dropUndefined({ ...fromWire(props.resourceKey ?? id, rule), adoptId: props.adoptId });
   return { id: rule.id, props: toOutputs(inputs, rule), inputs };
 }
 

@@ -62,6 +62,7 @@ describe("CommissionRule diff", () => {
     ["recurring window added", { recurringMonths: 12 }, true, []],
     ["moved to another program", { programId: "prog_2" }, true, ["programId"]],
     ["mode changed", { mode: "live" }, true, ["mode"]],
+    ["adoption target changed", { adoptId: "cr_2" }, true, ["adoptId"]],
   ] as const)("%s", async (_n, over, changes, replaces) => {
     const d = await rule.diff("cr_1", olds, { ...olds, ...over } as never);
     expect(d.changes).toBe(changes);
