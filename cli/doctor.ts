@@ -29,6 +29,13 @@ function pkgVersion(name: string): string | undefined {
   return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
 }
 
+/** The stripe-mock version tools/stripe-mock.sh builds (its `want=`). */
+export function pinnedStripeMockVersion(): string | undefined {
+  const script = path.join(REPO_ROOT, "tools", "stripe-mock.sh");
+  if (!existsSync(script)) return undefined;
+  return /^want="?([^"\s]+)"?/m.exec(readFileSync(script, "utf8"))?.[1];
+}
+
 /** Checks every component the tool needs. */
 export function diagnose(): Finding[] {
   const findings: Finding[] = [];
@@ -85,6 +92,23 @@ export function diagnose(): Finding[] {
       : motoPinned && moto !== motoPinned
         ? `run \`npm run setup\` (tools/requirements-moto.txt pins ${motoPinned})`
         : undefined,
+  });
+  // stripe-mock (Stripe's OpenAPI-validating mock) for the Stripe contract tests, built by
+  // tools/stripe-mock.sh into .tools/bin; the version is the one its stamp records.
+  const stripeMock = path.join(TOOLS_BIN, "stripe-mock");
+  const stripeMockPinned = pinnedStripeMockVersion();
+  const stripeMockStamp = path.join(TOOLS_BIN, ".stripe-mock.stamp");
+  const stripeMockVersion = existsSync(stripeMock) && existsSync(stripeMockStamp) ? readFileSync(stripeMockStamp, "utf8").trim() || undefined : undefined;
+  const stripeMockOk = existsSync(stripeMock) && (!stripeMockPinned || stripeMockVersion === stripeMockPinned);
+  findings.push({
+    component: "stripe-mock",
+    ok: stripeMockOk,
+    version: stripeMockVersion,
+    fix: stripeMockOk
+      ? undefined
+      : existsSync(stripeMock)
+        ? `run \`npm run setup\` (or \`bash tools/stripe-mock.sh\`; it pins ${stripeMockPinned})`
+        : "run `npm run setup` (or `bash tools/stripe-mock.sh`: builds it from the Go module proxy into .tools/bin; needs Go); without it the stripe-mock contract tests are skipped",
   });
   const runtimeBuilt = existsSync(path.join(REPO_ROOT, "runtime", "dist", "index.js"));
   findings.push({

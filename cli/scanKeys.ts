@@ -196,20 +196,50 @@ export function scanTree(root: string): ScanResult {
         continue;
       }
       if (!e.isFile()) continue; // symlinks, sockets, ...
-      try {
-        if (lstatSync(full).size > MAX_FILE_BYTES || looksBinary(full)) {
-          filesSkipped++;
-          continue;
-        }
-        const rel = path.relative(root, full).split(path.sep).join("/");
-        findings.push(...scanText(rel, readFileSync(full, "utf8")));
+      const found = scanFile(root, full);
+      if (found) {
+        findings.push(...found);
         filesScanned++;
-      } catch {
-        filesSkipped++;
-      }
+      } else filesSkipped++;
     }
   };
   walk(root);
+  return { findings, filesScanned, filesSkipped };
+}
+
+/** One regular file's findings; undefined when it is skipped (over 2 MB, binary or unreadable). */
+function scanFile(root: string, full: string): KeyFinding[] | undefined {
+  try {
+    if (lstatSync(full).size > MAX_FILE_BYTES || looksBinary(full)) return undefined;
+    const rel = path.relative(root, full).split(path.sep).join("/");
+    return scanText(rel, readFileSync(full, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Scans the listed files (paths relative to `root`, e.g. the output of `git ls-files`), with the
+ * same rules as scanTree: symlinks, missing, binary and oversized files are skipped.
+ */
+export function scanFiles(root: string, files: readonly string[]): ScanResult {
+  const findings: KeyFinding[] = [];
+  let filesScanned = 0;
+  let filesSkipped = 0;
+  for (const rel of [...files].sort()) {
+    const full = path.resolve(root, rel);
+    let regular = false;
+    try {
+      regular = lstatSync(full).isFile();
+    } catch {
+      regular = false;
+    }
+    const found = regular ? scanFile(root, full) : undefined;
+    if (found) {
+      findings.push(...found);
+      filesScanned++;
+    } else filesSkipped++;
+  }
   return { findings, filesScanned, filesSkipped };
 }
 

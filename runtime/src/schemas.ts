@@ -190,6 +190,8 @@ export const SandboxInfo = z.object({
       live: z.object({ secret_key: z.string(), publishable_key: z.string(), account_id: z.string().optional() }),
     })
     .optional(),
+  // moto (the local AWS Secrets Manager endpoint) started by `golive sandbox`; absent with --no-aws.
+  aws_url: z.string().optional(),
 });
 export type SandboxInfo = z.infer<typeof SandboxInfo>;
 

@@ -66,7 +66,7 @@ describe("sandbox: the command (`golive sandbox`)", () => {
   it("prints SandboxInfo as its first stdout line, serves, and exits cleanly on SIGTERM", async () => {
     const dir = tempDir();
     try {
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "sandbox/main.ts", "--port", "0", "--data-dir", dir], {
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "sandbox/main.ts", "--port", "0", "--data-dir", dir, "--no-aws"], {
         cwd: REPO,
         stdio: ["ignore", "pipe", "pipe"],
       });

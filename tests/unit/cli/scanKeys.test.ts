@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { categorize, inDataMerchant, maskFound, scanText, scanTree, type KeyFinding } from "../../../cli/scanKeys";
+import { categorize, inDataMerchant, maskFound, scanFiles, scanText, scanTree, SKIPPED_DIRS, type KeyFinding } from "../../../cli/scanKeys";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -347,5 +347,44 @@ describe("scanText and helpers", () => {
   it("handles CRLF line endings", () => {
     const v = make("rk_live");
     expect(scanText("x.txt", `first\r\nsecond ${v}\r\n`)[0]).toMatchObject({ line: 2, column: 8 });
+  });
+});
+
+describe("the repository itself", () => {
+  /**
+   * The files a commit would carry: tracked ones plus untracked ones git does not ignore (so a
+   * secret-shaped value fails CI and a local run before it is committed). Without git (a source
+   * tarball), the tree minus the scanner's skipped folders and the git-ignored local state.
+   */
+  function repositoryFiles(): string[] | undefined {
+    const r = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8", timeout: 30_000 });
+    if (r.status !== 0 || r.error) return undefined;
+    return r.stdout
+      .split("\0")
+      .filter((f) => f !== "")
+      .filter((f) => !f.split("/").some((part) => SKIPPED_DIRS.has(part)));
+  }
+  const LOCAL_STATE = [".pulumi-state/", ".sandbox-data/", "tmp/", ".ci/"];
+
+  it("holds no secret-shaped value: `golive scan-keys` over it finds nothing", () => {
+    const files = repositoryFiles();
+    const result = files ? scanFiles(REPO, files) : scanTree(REPO);
+    const findings = result.findings.filter((f) => !LOCAL_STATE.some((dir) => f.file.startsWith(dir)));
+    // Not vacuous: the scan saw the repository's sources, this file among them.
+    expect(result.filesScanned).toBeGreaterThan(50);
+    if (files) expect(files).toContain("tests/unit/cli/scanKeys.test.ts");
+    const report = findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.kind} ${f.masked} ${f.rule}`);
+    // Build a test value from parts at run time (see this file's make()) instead of committing it.
+    expect(report, "secret-shaped values in the repository (assemble test values at run time)").toEqual([]);
+  });
+
+  it("scanFiles applies the tree scan's rules to a file list", () => {
+    const listed = ["public/index.html", ".env", "server/worker.ts", "fixtures/data.json", "public/logo.png", "linked.env", "missing.txt"];
+    const fromList = scanFiles(root, listed);
+    const fromTree = scanTree(root).findings.filter((f) => listed.includes(f.file));
+    expect(fromList.findings.length).toBeGreaterThan(0);
+    expect(fromList.findings.map(key).sort()).toEqual(fromTree.map(key).sort());
+    // A binary file, a symlink and a missing file are skipped, as in a tree scan.
+    expect(fromList).toMatchObject({ filesScanned: 4, filesSkipped: 3 });
   });
 });
