@@ -23,6 +23,7 @@ const cfg = (() => {
       stripe: selgeo.getObject("stripe"),
       program: selgeo.getObject("program"),
       commissionRules: selgeo.getObject("commissionRules"),
+      aws: selgeo.getObject("aws"),
     });
   } catch (e) {
     // RunError prints just the message: every problem with its config path, no stack trace.
@@ -45,17 +46,26 @@ const endpoints = Object.entries(cfg.webhookEndpoints).map(
         enabled: ep.enabled ?? true,
         metadata: ep.metadata ?? {},
         adoptId: ep.adoptId,
+        secretRotation: ep.secretRotation,
+        rotationOverlapHours: ep.rotationOverlapHours,
       }),
     ] as const,
 );
 
-// Checklist item 2: a Stripe endpoint pointing at the Selgeo-provided URL, its secret handed to Selgeo.
+// Checklist item 2: a Stripe endpoint pointing at the Selgeo-provided URL; its signing secret goes to
+// Secrets Manager, and from there to Selgeo.
 let stripeEndpoint: StripeWebhookEndpoint | undefined;
 let stripeIntegration: SelgeoStripeIntegration | undefined;
 if (cfg.stripe) {
-  // The program process reads the stack config the same way the providers do (a read, safe in preview).
+  // The program process reads the stack config the way the providers do. Keys are checked (and
+  // references resolved) before Selgeo is asked for its URL, so a wrong key never sends a request.
   runtime.configureFromStack({ get: (key) => new pulumi.Config(key.split(":")[0]).get(key.split(":")[1]) });
-  const webhookUrl = pulumi.output(runtime.stripeIntegration.lookupWebhookUrl());
+  const webhookUrl = pulumi.output(
+    runtime.settingsProblems().then(async (problems) => {
+      if (problems.length > 0) throw new pulumi.RunError(`the stack config has ${problems.length} problem(s):\n  - ${problems.join("\n  - ")}`);
+      return runtime.stripeIntegration.lookupWebhookUrl();
+    }),
+  );
   stripeEndpoint = new StripeWebhookEndpoint("stripe", {
     mode,
     url: webhookUrl,
@@ -66,7 +76,8 @@ if (cfg.stripe) {
   stripeIntegration = new SelgeoStripeIntegration("stripe", {
     mode,
     accountId: cfg.stripe.accountId,
-    webhookSigningSecret: stripeEndpoint.secret,
+    webhookSigningSecretArn: stripeEndpoint.secretArn,
+    webhookSigningSecretVersionId: stripeEndpoint.secretVersionId,
   });
 }
 
@@ -112,8 +123,10 @@ if (cfg.program) {
 export const stackMode = mode;
 export const webhookEndpointIds = Object.fromEntries(endpoints.map(([name, r]) => [name, r.endpointId]));
 export const webhookSecretFingerprints = Object.fromEntries(endpoints.map(([name, r]) => [name, r.secretFingerprint]));
-/** The `whsec_` signing secrets, encrypted in state; `pulumi stack output --show-secrets` reveals them. */
-export const webhookSecrets = pulumi.secret(Object.fromEntries(endpoints.map(([name, r]) => [name, r.secret])));
+/** Where each `whsec_` signing secret is in AWS Secrets Manager (the values never enter state). */
+export const webhookSecretArns = Object.fromEntries(endpoints.map(([name, r]) => [name, r.secretArn]));
+export const webhookSecretStates = Object.fromEntries(endpoints.map(([name, r]) => [name, r.secretState]));
+export const stripeWebhookSecretArn = stripeEndpoint?.secretArn;
 export const stripeWebhookEndpointId = stripeEndpoint?.stripeEndpointId;
 export const stripeWebhookUrl = stripeIntegration?.webhookUrl;
 export const stripeConnected = stripeIntegration?.connected;

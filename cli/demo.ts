@@ -9,7 +9,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SelgeoClient, verifySignatureHeader, RECOMMENDED_EVENTS } from "@selgeo-golive/runtime";
+import { secrets } from "@selgeo-golive/runtime";
 import { startSandbox } from "../sandbox/server";
+import { startMoto } from "./moto";
 import { PulumiWorkspace } from "./pulumiCli";
 
 interface Step {
@@ -70,7 +72,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const root = mkdtempSync(path.join(tmpdir(), "golive-demo-"));
   say(`golive demo: rehearsing the go-live on the embedded sandbox (work dir ${root})`);
 
-  say("1/8 starting the Selgeo sandbox (with its Stripe emulator) and a signature-checking webhook receiver");
+  say("1/8 starting the Selgeo sandbox (with its Stripe emulator), moto (AWS Secrets Manager) and a signature-checking webhook receiver");
+  const moto = await startMoto({ port: 0 });
   const sandbox = await startSandbox({ port: 0, dataDir: path.join(root, "sandbox-data") });
   const receiver = new VerifyingReceiver();
   await receiver.start();
@@ -102,7 +105,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
           standard: { type: "percentage", percentage: 20, basis: "gross", holdPeriodDays: 0, autoApprove: true, recurringMonths: 12 },
         },
       },
-      env: { SELGEO_SECRET_KEY: sk, STRIPE_SECRET_KEY: sandbox.info.stripe_keys!.test.secret_key },
+      env: { ...moto.env, SELGEO_SECRET_KEY: sk, STRIPE_SECRET_KEY: sandbox.info.stripe_keys!.test.secret_key },
       echo: verbose,
     });
 
@@ -116,12 +119,16 @@ export async function demoCommand(argv: string[]): Promise<number> {
     say(indent(up.stdout.split("\n").filter((l) => /created|Resources|Duration|\+ /.test(l)).join("\n")));
     const out = await ws.outputs(true);
     const ids = out.webhookEndpointIds as Record<string, string>;
-    const secrets = out.webhookSecrets as Record<string, string>;
+    const secretArns = out.webhookSecretArns as Record<string, string>;
     record("up", Object.keys(ids).length === 2 && out.programStatusValue === "active", `endpoints ${Object.values(ids).join(", ")}; program ${out.programId} active`);
     say(`    invite link: ${out.inviteUrl}\n    application form: ${out.applicationUrl}`);
 
     say("5/8 verifying each webhook endpoint (checklist item 4)");
-    for (const [name] of Object.entries(ids)) receiver.secrets.set(`/${name}`, secrets[name]);
+    // The receiver reads each signing secret from Secrets Manager, as the merchant's servers would.
+    for (const [name, arn] of Object.entries(secretArns)) {
+      receiver.secrets.set(`/${name}`, (await secrets.readGeneratedSecret({ arn, ...moto.clientConfig })).value);
+    }
+    record("secrets", Object.keys(secretArns).length === 2, `each whsec_ is in Secrets Manager (${Object.values(secretArns).map((a) => a.split(":secret:")[1]).join(", ")}), not in state`);
     for (const [name, id] of Object.entries(ids)) {
       const good = await client.pingWebhookEndpoint(id, { signature: "valid" });
       record(`ping ${name}`, good.status === "succeeded", `delivery ${good.id} ${good.status} (HTTP ${good.response_status})`);
@@ -169,6 +176,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   } finally {
     await receiver.close();
     await sandbox.close();
+    await moto.close();
   }
 
   const failed = steps.filter((s) => !s.ok);

@@ -3,7 +3,7 @@
  * config fails `pulumi preview` with every problem and its config path, and nothing is changed.
  */
 import { z } from "zod";
-import { CONFIG_KEYS, ENV_KEYS, EVENT_TYPES, MODES, checkWebhookUrl, type Mode } from "@selgeo-golive/runtime";
+import { CONFIG_KEYS, ENV_KEYS, EVENT_TYPES, MODES, checkWebhookUrl, secrets, type Mode } from "@selgeo-golive/runtime";
 
 /** Config keys under the `selgeo:` namespace that `index.ts` reads. */
 export const STACK_CONFIG_KEYS = {
@@ -27,6 +27,8 @@ export const WebhookEndpointConfig = z
     enabled: z.boolean().optional(),
     metadata: z.record(z.string().max(40), z.string().max(500)).optional(),
     adoptId: z.string().regex(/^we_/, "adoptId must be a Selgeo webhook endpoint id (we_…)").optional(),
+    secretRotation: z.number().int("secretRotation is a whole number you bump to rotate the secret").min(0).optional(),
+    rotationOverlapHours: z.number().min(0).max(168, "rotationOverlapHours is at most 168 (a week)").optional(),
   })
   .strict();
 export type WebhookEndpointConfig = z.infer<typeof WebhookEndpointConfig>;
@@ -85,6 +87,19 @@ export const CommissionRuleConfig = z
   });
 export type CommissionRuleConfig = z.infer<typeof CommissionRuleConfig>;
 
+/** `selgeo:aws`: where generated signing secrets go in AWS Secrets Manager. */
+export const AwsConfig = z
+  .object({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "region is an AWS region such as us-east-1").optional(),
+    kmsKeyId: z.string().min(1).optional(),
+    recoveryWindowDays: z
+      .number()
+      .int()
+      .refine((d) => d === 0 || (d >= 7 && d <= 30), "recoveryWindowDays is 0 (delete at once) or 7–30")
+      .optional(),
+  })
+  .strict();
+
 /** The whole `selgeo:` config of a stack. */
 export const StackConfig = z
   .object({
@@ -94,6 +109,7 @@ export const StackConfig = z
     stripe: StripeConfig.optional(),
     program: ProgramConfig.optional(),
     commissionRules: z.record(z.string(), CommissionRuleConfig).default({}),
+    aws: AwsConfig.optional(),
   })
   .superRefine((cfg, ctx) => {
     // Names become Pulumi resource names: keep them plain ASCII so a look-alike letter cannot hide.
@@ -128,8 +144,10 @@ export type StackConfig = z.infer<typeof StackConfig>;
 export interface RawStackConfig {
   mode?: unknown;
   apiUrl?: unknown;
-  secretKey?: string;
-  stripeSecretKey?: string;
+  /** A value (`sk_…`) or a Secrets Manager reference (`awssm://…` or `{secretId, field?}`). */
+  secretKey?: unknown;
+  stripeSecretKey?: unknown;
+  aws?: unknown;
   webhookEndpoints?: unknown;
   stripe?: unknown;
   program?: unknown;
@@ -157,39 +175,50 @@ export function parseStackConfig(raw: RawStackConfig, env: NodeJS.ProcessEnv = p
     stripe: raw.stripe,
     program: raw.program,
     commissionRules: raw.commissionRules,
+    aws: raw.aws,
   });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${configPath(issue.path)}: ${issue.message}`);
   }
   const mode = (parsed.success ? parsed.data.mode : raw.mode) as Mode;
-  const key = raw.secretKey ?? env[ENV_KEYS.secretKey];
-  if (!key) {
-    problems.push(
-      `${STACK_CONFIG_KEYS.secretKey}: not set; run \`pulumi config set --secret ${STACK_CONFIG_KEYS.secretKey} <sk_…>\` or export ${ENV_KEYS.secretKey}`,
-    );
-  } else {
-    const m = /^sk_(test|live)_/.exec(key);
-    if (!m) problems.push(`${STACK_CONFIG_KEYS.secretKey}: not a Selgeo secret key (it must start with sk_test_ or sk_live_)`);
-    else if ((MODES as readonly string[]).includes(mode) && m[1] !== mode) {
-      problems.push(`${STACK_CONFIG_KEYS.secretKey}: a ${m[1]}-mode key on a ${mode} stack; use an sk_${mode}_ key here`);
-    }
-  }
+  problems.push(...keyProblems(raw.secretKey ?? env[ENV_KEYS.secretKey], STACK_CONFIG_KEYS.secretKey, ENV_KEYS.secretKey, mode, "selgeo"));
   if (raw.stripe !== undefined) {
-    const stripeKey = raw.stripeSecretKey ?? env[ENV_KEYS.stripeSecretKey];
-    if (!stripeKey) {
-      problems.push(
-        `${STACK_CONFIG_KEYS.stripeSecretKey}: not set; run \`pulumi config set --secret ${STACK_CONFIG_KEYS.stripeSecretKey} <sk_…>\` or export ${ENV_KEYS.stripeSecretKey}`,
-      );
-    } else {
-      const m = /^(?:sk|rk)_(test|live)_/.exec(stripeKey);
-      if (!m) problems.push(`${STACK_CONFIG_KEYS.stripeSecretKey}: not a Stripe secret or restricted key (sk_/rk_ test|live)`);
-      else if ((MODES as readonly string[]).includes(mode) && m[1] !== mode) {
-        problems.push(`${STACK_CONFIG_KEYS.stripeSecretKey}: a Stripe ${m[1]}-mode key on a ${mode} stack; use your Stripe ${mode}-mode key here`);
-      }
-    }
+    problems.push(...keyProblems(raw.stripeSecretKey ?? env[ENV_KEYS.stripeSecretKey], STACK_CONFIG_KEYS.stripeSecretKey, ENV_KEYS.stripeSecretKey, mode, "stripe"));
   }
   if (!parsed.success || problems.length > 0) throw new StackConfigError(problems);
   return parsed.data;
+}
+
+/**
+ * What is wrong with a key as configured. A Secrets Manager reference is only checked for its shape
+ * here: the providers resolve it and check its prefix before any request. A live stack takes
+ * references only, so no live key sits in a config file or an environment variable.
+ */
+function keyProblems(value: unknown, path: string, envName: string, mode: Mode, kind: "selgeo" | "stripe"): string[] {
+  const label = kind === "selgeo" ? "Selgeo" : "Stripe";
+  if (value === undefined || value === "") {
+    return [`${path}: not set; run \`pulumi config set ${path} awssm://<secret id>[#field]\` (or, for a test stack, \`pulumi config set --secret ${path} <sk_…>\` or export ${envName})`];
+  }
+  const isRef = typeof value === "object" || (typeof value === "string" && (value.startsWith(secrets.SECRET_REFERENCE_SCHEME) || value.startsWith("{")));
+  if (isRef) {
+    try {
+      secrets.parseSecretReference(typeof value === "string" && value.startsWith("{") ? JSON.parse(value) : value, path);
+      return [];
+    } catch (e) {
+      return [(e as Error).message];
+    }
+  }
+  if (typeof value !== "string") return [`${path}: must be a key or a Secrets Manager reference`];
+  const m = (kind === "selgeo" ? /^sk_(test|live)_/ : /^(?:sk|rk)_(test|live)_/).exec(value);
+  if (!m) {
+    return [kind === "selgeo" ? `${path}: not a Selgeo secret key (it must start with sk_test_ or sk_live_)` : `${path}: not a Stripe secret or restricted key (sk_/rk_ test|live)`];
+  }
+  const out: string[] = [];
+  if ((MODES as readonly string[]).includes(mode) && m[1] !== mode) {
+    out.push(kind === "selgeo" ? `${path}: a ${m[1]}-mode key on a ${mode} stack; use an sk_${mode}_ key here` : `${path}: a Stripe ${m[1]}-mode key on a ${mode} stack; use your Stripe ${mode}-mode key here`);
+  }
+  if (mode === "live") out.push(`${path}: a live stack takes the ${label} key as a Secrets Manager reference (awssm://<secret id>[#field]), never as a value`);
+  return out;
 }
 
 function configPath(path: readonly PropertyKey[]): string {

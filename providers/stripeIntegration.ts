@@ -6,8 +6,10 @@ export interface SelgeoStripeIntegrationArgs {
   mode: pulumi.Input<"test" | "live">;
   /** The Stripe account (`acct_…`); default: the account of the stack's Stripe key. */
   accountId?: pulumi.Input<string>;
-  /** The Stripe endpoint's signing secret (pass `StripeWebhookEndpoint.secret`). */
-  webhookSigningSecret: pulumi.Input<string>;
+  /** Where the Stripe endpoint's signing secret is (`StripeWebhookEndpoint.secretArn`). */
+  webhookSigningSecretArn: pulumi.Input<string>;
+  /** Its version (`StripeWebhookEndpoint.secretVersionId`). */
+  webhookSigningSecretVersionId: pulumi.Input<string>;
 }
 
 /** The dynamic provider (logic in @selgeo-golive/runtime). */
@@ -27,7 +29,6 @@ export class SelgeoStripeIntegration extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
-        webhookSigningSecret: pulumi.secret(args.webhookSigningSecret),
         connected: undefined,
         livemode: undefined,
         webhookUrl: undefined,

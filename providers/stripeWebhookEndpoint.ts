@@ -26,8 +26,9 @@ export class StripeWebhookEndpoint extends pulumi.dynamic.Resource {
   declare public readonly enabledEvents: pulumi.Output<string[]>;
   declare public readonly status: pulumi.Output<string>;
   declare public readonly livemode: pulumi.Output<boolean>;
-  /** The Stripe `whsec_` signing secret, a Pulumi secret; Selgeo needs it to verify Stripe's events. */
-  declare public readonly secret: pulumi.Output<string>;
+  /** Secrets Manager ARN of Stripe's `whsec_` for this endpoint (the value never enters state). */
+  declare public readonly secretArn: pulumi.Output<string>;
+  declare public readonly secretVersionId: pulumi.Output<string>;
   declare public readonly secretFingerprint: pulumi.Output<string>;
 
   constructor(name: string, args: StripeWebhookEndpointArgs, opts?: pulumi.CustomResourceOptions) {
@@ -40,10 +41,11 @@ export class StripeWebhookEndpoint extends pulumi.dynamic.Resource {
         stripeEndpointId: undefined,
         status: undefined,
         livemode: undefined,
-        secret: undefined,
+        secretArn: undefined,
+        secretVersionId: undefined,
         secretFingerprint: undefined,
       },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "secret"] },
+      opts,
       "stripe",
       "WebhookEndpoint",
     );

@@ -15,6 +15,10 @@ export interface WebhookEndpointArgs {
   metadata?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Adopt an existing endpoint (`we_…`) instead of creating one; its secret is not rotated. */
   adoptId?: pulumi.Input<string>;
+  /** Bump (0 → 1 → 2 …) to rotate the signing secret; the old one stays valid for the overlap. */
+  secretRotation?: pulumi.Input<number>;
+  /** Hours the previous secret keeps signing after a rotation. Default 24. */
+  rotationOverlapHours?: pulumi.Input<number>;
 }
 
 /**
@@ -31,9 +35,12 @@ export class WebhookEndpoint extends pulumi.dynamic.Resource {
   declare public readonly events: pulumi.Output<string[]>;
   declare public readonly status: pulumi.Output<"enabled" | "disabled">;
   declare public readonly livemode: pulumi.Output<boolean>;
-  /** The `whsec_` signing secret, a Pulumi secret. */
-  declare public readonly secret: pulumi.Output<string>;
+  /** Secrets Manager ARN of the `whsec_` signing secret (the value never enters state). */
+  declare public readonly secretArn: pulumi.Output<string>;
+  declare public readonly secretVersionId: pulumi.Output<string>;
   declare public readonly secretFingerprint: pulumi.Output<string>;
+  /** `in_sync`, or how the secret drifted (see runtime's SecretState). */
+  declare public readonly secretState: pulumi.Output<string>;
 
   constructor(name: string, args: WebhookEndpointArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -42,13 +49,12 @@ export class WebhookEndpoint extends pulumi.dynamic.Resource {
       endpointId: undefined,
       status: undefined,
       livemode: undefined,
-      secret: undefined,
+      secretArn: undefined,
+      secretVersionId: undefined,
       secretFingerprint: undefined,
+      secretState: undefined,
       created: undefined,
     };
-    super(webhookEndpointProvider, name, props, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "secret"],
-    }, "selgeo", "WebhookEndpoint");
+    super(webhookEndpointProvider, name, props, opts, "selgeo", "WebhookEndpoint");
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 /** Webhook endpoint storage, validation and wire shape. */
 import type { EndpointStatus, Mode, WebhookEndpoint } from "../runtime/src/schemas";
 import { ENDPOINT_STATUSES, EVENT_TYPES } from "../runtime/src/schemas";
@@ -146,6 +147,14 @@ export function endpointObject(row: EndpointRow, nowSeconds: number, secret?: st
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     created: row.created,
     previous_secret_expires_at: previousSecretValid(row, nowSeconds) ? row.previous_secret_expires_at : null,
+    // A non-reversible tag of the current secret, so a client that stored the secret elsewhere can
+    // tell that it was rotated behind its back without ever being sent the secret again.
+    secret_fingerprint: secretFingerprint(row.secret),
     ...(secret !== undefined ? { secret } : {}),
   };
+}
+
+/** `sha256:` + the first 12 hex digits of the secret's SHA-256 (the same tag the providers keep). */
+export function secretFingerprint(secret: string): string {
+  return "sha256:" + createHash("sha256").update(secret).digest("hex").slice(0, 12);
 }

@@ -125,6 +125,8 @@ export const WebhookEndpoint = z.object({
   secret: z.string().optional(),
   /** Unix seconds until which the previous secret still signs deliveries, after a rotation. */
   previous_secret_expires_at: z.number().int().nullable().optional(),
+  /** `sha256:<12 hex>` of the current signing secret: tells a rotation apart without revealing it. */
+  secret_fingerprint: z.string().optional(),
 });
 export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
 export const WebhookEndpointList = listOf(WebhookEndpoint);

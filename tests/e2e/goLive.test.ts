@@ -11,7 +11,9 @@ import path from "node:path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySignatureHeader } from "../../runtime/src/signature";
+import { startMoto, type MotoServer } from "../../cli/moto";
 import { PulumiWorkspace } from "../../cli/pulumiCli";
+import { readGeneratedSecret } from "../../runtime/src/secrets";
 import { startSandbox } from "../../sandbox/server";
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -20,6 +22,7 @@ let sandbox: Sandbox;
 let ws: PulumiWorkspace;
 let sk: string;
 let stripe: Stripe;
+let moto: MotoServer;
 let receiver: Server;
 let receiverUrl = "";
 const secrets = new Map<string, string>();
@@ -55,6 +58,7 @@ async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | un
 }
 
 beforeAll(async () => {
+  moto = await startMoto({ port: 0 });
   sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
   sk = sandbox.info.keys.test.sk;
   const stripeKey = sandbox.info.stripe_keys!.test.secret_key;
@@ -96,13 +100,14 @@ beforeAll(async () => {
         launch: { type: "flat", flatAmount: 500, currency: "usd", appliesTo: ["checkout.session.completed"] },
       },
     },
-    env: { SELGEO_SECRET_KEY: sk, STRIPE_SECRET_KEY: stripeKey },
+    env: { ...moto.env, SELGEO_SECRET_KEY: sk, STRIPE_SECRET_KEY: stripeKey },
   });
 }, 180_000);
 
 afterAll(async () => {
   await new Promise((r) => receiver?.close(r));
   await sandbox?.close();
+  await moto?.close();
 });
 
 describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () => {
@@ -129,7 +134,9 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
     expect([...stripeEp.enabled_events].sort()).toEqual(["charge.refunded", "checkout.session.completed", "invoice.paid"]);
     const rules = (await api("GET", `/api/v1/programs/${out.programId}/commission_rules`)).data;
     expect(rules).toHaveLength(2);
-    secrets.set("/orders", out.webhookSecrets.orders);
+    // The signing secret lives in Secrets Manager only; the receiver reads it from there.
+    const { value } = await readGeneratedSecret({ arn: out.webhookSecretArns.orders, ...moto.clientConfig });
+    secrets.set("/orders", value);
   });
 
   it("a second up writes nothing to Selgeo or Stripe", async () => {

@@ -9,6 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMoto, type MotoServer } from "../../cli/moto";
 import { PulumiWorkspace } from "../../cli/pulumiCli";
 import { startSandbox } from "../../sandbox/server";
 import { verifySignatureHeader } from "../../runtime/src/signature";
@@ -20,6 +21,7 @@ let receiver: Server;
 let receiverUrl: string;
 let ws: PulumiWorkspace;
 let sk: string;
+let moto: MotoServer;
 const receiverSecrets = new Map<string, string>();
 
 async function api(method: string, p: string, body?: unknown): Promise<any> {
@@ -59,6 +61,7 @@ function config(events: string[]) {
 }
 
 beforeAll(async () => {
+  moto = await startMoto({ port: 0 });
   sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
   sk = sandbox.info.keys.test.sk;
   receiver = createServer((req, res) => {
@@ -77,13 +80,14 @@ beforeAll(async () => {
   ws = await PulumiWorkspace.create({
     stack: "e2e",
     config: config(["conversion.created", "commission.created"]),
-    env: { SELGEO_SECRET_KEY: sk },
+    env: { ...moto.env, SELGEO_SECRET_KEY: sk },
   });
 }, 180_000);
 
 afterAll(async () => {
   await new Promise((r) => receiver?.close(r));
   await sandbox?.close();
+  await moto?.close();
 });
 
 describe("WebhookEndpoint with the real Pulumi CLI", { timeout: 240_000 }, () => {

@@ -80,7 +80,7 @@ export async function check(
   _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const failures: CheckFailure[] = settingsProblems().map((reason) => ({ property: "mode", reason }));
+  const failures: CheckFailure[] = (await settingsProblems()).map((reason) => ({ property: "mode", reason }));
   const { __provider: _p, ...raw } = news;
   const parsed = Shape.safeParse(raw);
   if (!parsed.success) {
@@ -91,8 +91,8 @@ export async function check(
     }
     return { inputs: news, failures };
   }
-  if (settingsProblems().length === 0 && parsed.data.mode !== requireSettings().mode) {
-    failures.push({ property: "mode", reason: `declared for ${parsed.data.mode} mode but ${CONFIG_KEYS.mode} is "${requireSettings().mode}"` });
+  if ((await settingsProblems()).length === 0 && parsed.data.mode !== (await requireSettings()).mode) {
+    failures.push({ property: "mode", reason: `declared for ${parsed.data.mode} mode but ${CONFIG_KEYS.mode} is "${(await requireSettings()).mode}"` });
   }
   const inputs = { ...parsed.data, appliesTo: [...new Set(parsed.data.appliesTo)].sort() };
   return { inputs: dropUndefined(inputs), failures };
@@ -129,7 +129,7 @@ function wireBody(i: CommissionRuleInputs): CommissionRuleCreate {
 
 /** Creates the rule with an idempotency key derived from identity and inputs. */
 export async function create(inputs: CommissionRuleInputs): Promise<{ id: string; outs: CommissionRuleOutputs }> {
-  const client = selgeoClient();
+  const client = (await selgeoClient());
   const body = wireBody(inputs);
   if (inputs.adoptId) {
     const rule = await client.updateCommissionRule(inputs.programId, inputs.adoptId, body);
@@ -151,7 +151,7 @@ export async function read(
   props: Partial<CommissionRuleOutputs>,
 ): Promise<{ id: string; props?: CommissionRuleOutputs; inputs?: CommissionRuleInputs }> {
   if (!props.programId) return { id: "" };
-  const rule = await selgeoClient().findCommissionRule(props.programId, id);
+  const rule = await (await selgeoClient()).findCommissionRule(props.programId, id);
   if (!rule) return { id: "" };
   const inputs = dropUndefined({ ...fromWire(props.resourceKey ?? id, rule), adoptId: props.adoptId });
   return { id: rule.id, props: toOutputs(inputs, rule), inputs };
@@ -159,14 +159,14 @@ export async function read(
 
 /** Updates the rule's terms in place. */
 export async function update(id: string, _olds: CommissionRuleOutputs, news: CommissionRuleInputs): Promise<{ outs: CommissionRuleOutputs }> {
-  const rule = await selgeoClient().updateCommissionRule(news.programId, id, wireBody(news));
+  const rule = await (await selgeoClient()).updateCommissionRule(news.programId, id, wireBody(news));
   return { outs: toOutputs(news, rule) };
 }
 
 /** Deletes the rule; one already gone counts as deleted. */
 export async function remove(id: string, props: Partial<CommissionRuleOutputs>): Promise<void> {
   if (!props.programId) return;
-  await selgeoClient().deleteCommissionRule(props.programId, id);
+  await (await selgeoClient()).deleteCommissionRule(props.programId, id);
 }
 
 function fromWire(resourceKey: string, r: CommissionRule): CommissionRuleInputs {

@@ -50,15 +50,15 @@ export async function check(
   _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const failures: CheckFailure[] = settingsProblems().map((reason) => ({ property: "mode", reason }));
+  const failures: CheckFailure[] = (await settingsProblems()).map((reason) => ({ property: "mode", reason }));
   const { __provider: _p, ...raw } = news;
   const parsed = Shape.safeParse(raw);
   if (!parsed.success) {
     for (const i of parsed.error.issues) failures.push({ property: i.path.map(String).join(".") || "inputs", reason: i.message });
     return { inputs: news, failures };
   }
-  if (settingsProblems().length === 0 && parsed.data.mode !== requireSettings().mode) {
-    failures.push({ property: "mode", reason: `declared for ${parsed.data.mode} mode but ${CONFIG_KEYS.mode} is "${requireSettings().mode}"` });
+  if ((await settingsProblems()).length === 0 && parsed.data.mode !== (await requireSettings()).mode) {
+    failures.push({ property: "mode", reason: `declared for ${parsed.data.mode} mode but ${CONFIG_KEYS.mode} is "${(await requireSettings()).mode}"` });
   }
   return { inputs: dropUndefined({ ...parsed.data }), failures };
 }
@@ -95,7 +95,7 @@ function explain(e: unknown, name: string): never {
 
 async function setStatus(id: string, status: ProgramStatusInputs["status"], name: string): Promise<Program> {
   try {
-    return await selgeoClient().updateProgram(id, { status });
+    return await (await selgeoClient()).updateProgram(id, { status });
   } catch (e) {
     explain(e, name);
   }
@@ -103,7 +103,7 @@ async function setStatus(id: string, status: ProgramStatusInputs["status"], name
 
 /** Creates the program (in draft) with an idempotency key derived from identity and inputs. */
 export async function create(inputs: ProgramInputs): Promise<{ id: string; outs: ProgramOutputs }> {
-  const client = selgeoClient();
+  const client = (await selgeoClient());
   const body = {
     name: inputs.name,
     description: inputs.description,
@@ -124,7 +124,7 @@ export async function read(
   id: string,
   props: Partial<ProgramOutputs>,
 ): Promise<{ id: string; props?: ProgramOutputs; inputs?: ProgramInputs }> {
-  const prog = await selgeoClient().findProgram(id);
+  const prog = await (await selgeoClient()).findProgram(id);
   if (!prog) return { id: "" };
   // An archived program can never come back: treat it as gone so the next `up` makes a new one.
   if (prog.status === "archived") return { id: "" };
@@ -142,7 +142,7 @@ export async function read(
 }
 
 export async function update(id: string, olds: ProgramOutputs, news: ProgramInputs): Promise<{ outs: ProgramOutputs }> {
-  const client = selgeoClient();
+  const client = (await selgeoClient());
   const prog = await client.updateProgram(id, {
     name: news.name,
     description: news.description,
@@ -154,7 +154,7 @@ export async function update(id: string, olds: ProgramOutputs, news: ProgramInpu
 /** Selgeo keeps programs: destroying one archives it (final), so partners can no longer join. */
 export async function remove(id: string): Promise<void> {
   try {
-    await selgeoClient().updateProgram(id, { status: "archived" });
+    await (await selgeoClient()).updateProgram(id, { status: "archived" });
   } catch (e) {
     if (e instanceof SelgeoNotFoundError) return;
     if (e instanceof SelgeoError && e.code === "invalid_status_transition") return; // already archived
@@ -193,7 +193,7 @@ export interface ProgramStatusOutputs extends ProgramStatusInputs {
 /** Per-kind logic of the `ProgramStatus` resource. */
 export const status = {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-    const failures: CheckFailure[] = settingsProblems().map((reason) => ({ property: "status", reason }));
+    const failures: CheckFailure[] = (await settingsProblems()).map((reason) => ({ property: "status", reason }));
     if (!(DECLARABLE_PROGRAM_STATUSES as readonly unknown[]).includes(news.status)) {
       failures.push({ property: "status", reason: 'status is "draft", "active" or "paused"' });
     }
@@ -213,7 +213,7 @@ export const status = {
   },
   async read(id: string, props: Partial<ProgramStatusOutputs>): Promise<{ id: string; props?: ProgramStatusOutputs; inputs?: ProgramStatusInputs }> {
     if (!props.programId) return { id: "" };
-    const prog = await selgeoClient().findProgram(props.programId);
+    const prog = await (await selgeoClient()).findProgram(props.programId);
     if (!prog || prog.status === "archived") return { id: "" };
     const inputs: ProgramStatusInputs = {
       programId: prog.id,
@@ -227,7 +227,7 @@ export const status = {
 };
 
 async function ensureStatus(inputs: ProgramStatusInputs): Promise<Program> {
-  const current = await selgeoClient().getProgram(inputs.programId);
+  const current = await (await selgeoClient()).getProgram(inputs.programId);
   if (current.status === inputs.status) return current;
   return setStatus(inputs.programId, inputs.status, inputs.programName);
 }

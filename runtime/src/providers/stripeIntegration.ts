@@ -6,14 +6,18 @@
 import { SelgeoNotFoundError } from "../errors";
 import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems, stripeClient, stripeSettingsProblems } from "../providerSettings";
 import { MODES, type Mode, type StripeIntegration } from "../schemas";
-import { fingerprint, type CheckFailure } from "./webhookEndpoint";
+import { fingerprint, readGeneratedSecret } from "../secrets";
+import { awsSettings } from "../providerSettings";
+import type { CheckFailure } from "./webhookEndpoint";
 
 export interface StripeIntegrationInputs {
   mode: Mode;
   /** The Stripe account (`acct_…`); default: the account of the stack's Stripe key. */
   accountId?: string;
-  /** The Stripe endpoint's `whsec_` (a Pulumi secret input); Selgeo uses it to verify events. */
-  webhookSigningSecret: string;
+  /** Secrets Manager ARN of the Stripe endpoint's `whsec_` (StripeWebhookEndpoint.secretArn). */
+  webhookSigningSecretArn: string;
+  /** Its version: a new version (a new Stripe endpoint) hands Selgeo the new secret. */
+  webhookSigningSecretVersionId: string;
 }
 
 export interface StripeIntegrationOutputs {
@@ -26,6 +30,8 @@ export interface StripeIntegrationOutputs {
   webhookSecretConfigured: boolean;
   /** Fingerprint of the secret Selgeo was given, so a changed secret is a diff without storing it. */
   webhookSecretFingerprint: string;
+  webhookSigningSecretArn: string;
+  webhookSigningSecretVersionId: string;
   feeDataAvailable: boolean;
 }
 
@@ -35,20 +41,20 @@ export async function check(
   _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const base = settingsProblems();
-  const failures: CheckFailure[] = (base.length > 0 ? base : stripeSettingsProblems()).map((reason) => ({ property: "mode", reason }));
+  const base = await settingsProblems();
+  const failures: CheckFailure[] = (base.length > 0 ? base : await stripeSettingsProblems()).map((reason) => ({ property: "mode", reason }));
   const mode = news.mode;
   if (!(MODES as readonly unknown[]).includes(mode)) failures.push({ property: "mode", reason: 'mode is "test" or "live"' });
-  else if (base.length === 0 && mode !== requireSettings().mode) {
-    failures.push({ property: "mode", reason: `declared for ${String(mode)} mode but ${CONFIG_KEYS.mode} is "${requireSettings().mode}"` });
+  else if (base.length === 0 && mode !== (await requireSettings()).mode) {
+    failures.push({ property: "mode", reason: `declared for ${String(mode)} mode but ${CONFIG_KEYS.mode} is "${(await requireSettings()).mode}"` });
   }
   const accountId = news.accountId;
   if (accountId !== undefined && accountId !== UNKNOWN && !(typeof accountId === "string" && /^acct_[A-Za-z0-9]+$/.test(accountId))) {
     failures.push({ property: "accountId", reason: "accountId must be a Stripe account id (acct_…), or omit it to use the Stripe key's account" });
   }
-  const secret = news.webhookSigningSecret;
-  if (secret !== UNKNOWN && !(typeof secret === "string" && secret.startsWith("whsec_"))) {
-    failures.push({ property: "webhookSigningSecret", reason: "webhookSigningSecret must be the Stripe endpoint's whsec_ signing secret" });
+  const arn = news.webhookSigningSecretArn;
+  if (arn !== UNKNOWN && !(typeof arn === "string" && arn.startsWith("arn:"))) {
+    failures.push({ property: "webhookSigningSecretArn", reason: "webhookSigningSecretArn must be the Secrets Manager ARN of the Stripe endpoint's signing secret (StripeWebhookEndpoint.secretArn)" });
   }
   return { inputs: news, failures };
 }
@@ -61,16 +67,22 @@ export async function diff(
   const replaces = olds.mode !== news.mode ? ["mode"] : [];
   const secretChanged =
     !olds.webhookSecretConfigured ||
-    (typeof news.webhookSigningSecret === "string" && news.webhookSigningSecret !== UNKNOWN && fingerprint(news.webhookSigningSecret) !== olds.webhookSecretFingerprint) ||
-    news.webhookSigningSecret === UNKNOWN;
+    news.webhookSigningSecretArn !== olds.webhookSigningSecretArn ||
+    news.webhookSigningSecretVersionId !== olds.webhookSigningSecretVersionId;
   const accountChanged = news.accountId !== undefined && news.accountId !== olds.accountId;
   const changes = replaces.length > 0 || secretChanged || accountChanged || !olds.connected;
   return { changes, replaces, deleteBeforeReplace: true };
 }
 
 async function connect(inputs: StripeIntegrationInputs): Promise<StripeIntegrationOutputs> {
-  const accountId = inputs.accountId ?? (await stripeClient().accounts.retrieveCurrent()).id;
-  const wire = await selgeoClient().updateStripeIntegration({ account_id: accountId, webhook_signing_secret: inputs.webhookSigningSecret });
+  // Read in this process only, handed straight to Selgeo: the value never reaches Pulumi.
+  const { value: signingSecret } = await readGeneratedSecret({
+    arn: inputs.webhookSigningSecretArn,
+    versionId: inputs.webhookSigningSecretVersionId || undefined,
+    region: awsSettings().region,
+  });
+  const accountId = inputs.accountId ?? (await (await stripeClient()).accounts.retrieveCurrent()).id;
+  const wire = await (await selgeoClient()).updateStripeIntegration({ account_id: accountId, webhook_signing_secret: signingSecret });
   const wantLive = inputs.mode === "live";
   if (!wire.connected || wire.livemode !== wantLive) {
     throw new Error(
@@ -81,7 +93,7 @@ async function connect(inputs: StripeIntegrationInputs): Promise<StripeIntegrati
   if (!wire.webhook_secret_configured) {
     throw new Error("Selgeo did not accept the Stripe webhook signing secret: check the StripeWebhookEndpoint's secret");
   }
-  return toOutputs(inputs.mode, wire, fingerprint(inputs.webhookSigningSecret));
+  return { ...toOutputs(inputs.mode, wire, fingerprint(signingSecret)), webhookSigningSecretArn: inputs.webhookSigningSecretArn, webhookSigningSecretVersionId: inputs.webhookSigningSecretVersionId };
 }
 
 export async function create(inputs: StripeIntegrationInputs): Promise<{ id: string; outs: StripeIntegrationOutputs }> {
@@ -95,17 +107,24 @@ export async function update(_id: string, _olds: StripeIntegrationOutputs, news:
 
 /** Reads the integration; a disconnected one counts as deleted so the next `up` reconnects it. */
 export async function read(id: string, props: Partial<StripeIntegrationOutputs>): Promise<{ id: string; props?: StripeIntegrationOutputs }> {
-  const wire = await selgeoClient().getStripeIntegration();
+  const wire = await (await selgeoClient()).getStripeIntegration();
   if (!wire.connected) return { id: "" };
   const mode: Mode = wire.livemode ? "live" : "test";
   // Selgeo never reveals the secret: keep the recorded fingerprint while one is configured.
-  return { id, props: toOutputs(mode, wire, wire.webhook_secret_configured ? (props.webhookSecretFingerprint ?? "") : "") };
+  return {
+    id,
+    props: {
+      ...toOutputs(mode, wire, wire.webhook_secret_configured ? (props.webhookSecretFingerprint ?? "") : ""),
+      webhookSigningSecretArn: props.webhookSigningSecretArn ?? "",
+      webhookSigningSecretVersionId: props.webhookSigningSecretVersionId ?? "",
+    },
+  };
 }
 
 /** Disconnects Selgeo from Stripe in this mode. */
 export async function remove(): Promise<void> {
   try {
-    await selgeoClient().deleteStripeIntegration();
+    await (await selgeoClient()).deleteStripeIntegration();
   } catch (e) {
     if (!(e instanceof SelgeoNotFoundError)) throw e;
   }
@@ -116,10 +135,10 @@ export async function remove(): Promise<void> {
  * is declared so the Stripe endpoint can point at it. A read: safe during preview.
  */
 export async function lookupWebhookUrl(): Promise<string> {
-  return (await selgeoClient().getStripeIntegration()).webhook_url;
+  return (await (await selgeoClient()).getStripeIntegration()).webhook_url;
 }
 
-function toOutputs(mode: Mode, w: StripeIntegration, secretFingerprint: string): StripeIntegrationOutputs {
+function toOutputs(mode: Mode, w: StripeIntegration, secretFingerprint: string): Omit<StripeIntegrationOutputs, "webhookSigningSecretArn" | "webhookSigningSecretVersionId"> {
   return {
     mode,
     accountId: w.account_id ?? "",

@@ -8,7 +8,8 @@ import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { CONFIG_KEYS, requireSettings, settingsProblems, stripeClient, stripeSettingsProblems } from "../providerSettings";
 import { MODES, STRIPE_WEBHOOK_EVENTS, type Mode } from "../schemas";
 import { checkWebhookUrl } from "../urlRules";
-import { fingerprint, MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
+import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
+import { MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
 
 /** The Stripe events Selgeo needs (checklist item 2). */
 export const STRIPE_REQUIRED_EVENTS = STRIPE_WEBHOOK_EVENTS;
@@ -26,16 +27,21 @@ export interface StripeWebhookEndpointInputs {
   metadata: Record<string, string>;
   /** Adopt an existing Stripe endpoint (`we_…`) instead of creating one. */
   adoptId?: string;
+  /** The secret state to converge on (computed by `check`): `in_sync`, or `adopted`. */
+  secretState: SecretState;
 }
 
-/** State of a Stripe webhook endpoint; `secret` is marked secret by the resource. */
-export interface StripeWebhookEndpointOutputs extends StripeWebhookEndpointInputs {
+/**
+ * State of a Stripe webhook endpoint. Its `whsec_` goes to Secrets Manager the moment Stripe reveals
+ * it (only on create); state keeps the ARN, version and fingerprint.
+ */
+export interface StripeWebhookEndpointOutputs extends StripeWebhookEndpointInputs, StoredSecret {
   stripeEndpointId: string;
   livemode: boolean;
   status: string;
-  secret: string;
-  secretFingerprint: string;
 }
+
+const SECRET_KIND = "stripe-webhook-endpoint";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -56,8 +62,8 @@ export async function check(
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const failures: CheckFailure[] = [];
-  const base = settingsProblems();
-  for (const p of base.length > 0 ? base : stripeSettingsProblems()) failures.push({ property: "mode", reason: p });
+  const base = await settingsProblems();
+  for (const p of base.length > 0 ? base : await stripeSettingsProblems()) failures.push({ property: "mode", reason: p });
   const { __provider: _p, ...raw } = news;
   const parsed = InputShape.safeParse(raw);
   if (!parsed.success) {
@@ -65,8 +71,8 @@ export async function check(
     return { inputs: news, failures };
   }
   const inputs = parsed.data;
-  if (base.length === 0 && inputs.mode !== requireSettings().mode) {
-    failures.push({ property: "mode", reason: `declared for ${inputs.mode} mode but ${CONFIG_KEYS.mode} is "${requireSettings().mode}"` });
+  if (base.length === 0 && inputs.mode !== (await requireSettings()).mode) {
+    failures.push({ property: "mode", reason: `declared for ${inputs.mode} mode but ${CONFIG_KEYS.mode} is "${(await requireSettings()).mode}"` });
   }
   if (inputs.url !== UNKNOWN) {
     const res = checkWebhookUrl(inputs.url, inputs.mode);
@@ -80,7 +86,8 @@ export async function check(
       reason: `Selgeo needs ${missing.join(", ")} from Stripe (checklist item 2): add ${missing.length === 1 ? "it" : "them"}`,
     });
   }
-  return { inputs: dropUndefined({ ...inputs, enabledEvents: events }), failures };
+  const secretState: SecretState = inputs.adoptId ? "adopted" : "in_sync";
+  return { inputs: dropUndefined({ ...inputs, enabledEvents: events, secretState }), failures };
 }
 
 const UPDATABLE = ["url", "enabledEvents", "description", "enabled", "metadata"] as const;
@@ -94,6 +101,9 @@ export async function diff(
   const replaces: string[] = [];
   if (olds.mode !== news.mode) replaces.push("mode");
   if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
+  // Stripe reveals a signing secret only when an endpoint is created: a secret lost or changed in
+  // Secrets Manager is repaired by a new endpoint (created before the old one is deleted).
+  if (olds.secretState !== undefined && news.secretState !== undefined && olds.secretState !== news.secretState) replaces.push("secretState");
   const norm = (k: (typeof UPDATABLE)[number], v: unknown) =>
     k === "enabledEvents" ? [...new Set((v as string[]) ?? [])].sort() : k === "metadata" ? (v ?? {}) : v;
   const changed = UPDATABLE.filter((k) => canonicalJson(norm(k, olds[k])) !== canonicalJson(norm(k, news[k])));
@@ -111,10 +121,10 @@ function createParams(inputs: StripeWebhookEndpointInputs): Stripe.WebhookEndpoi
 
 /** Creates the Stripe endpoint; idempotent across a crashed `pulumi up` (see webhookEndpoint.create). */
 export async function create(inputs: StripeWebhookEndpointInputs): Promise<{ id: string; outs: StripeWebhookEndpointOutputs }> {
-  const stripe = stripeClient();
+  const stripe = (await stripeClient());
   if (inputs.adoptId) {
     const ep = await stripe.webhookEndpoints.update(inputs.adoptId, { ...createParams(inputs), disabled: !inputs.enabled });
-    return { id: ep.id, outs: toOutputs(inputs, ep, "") };
+    return { id: ep.id, outs: toOutputs(inputs, ep, { secretArn: "", secretVersionId: "", secretFingerprint: "" }) };
   }
   let chain = "";
   for (let i = 0; i < 8; i++) {
@@ -123,8 +133,10 @@ export async function create(inputs: StripeWebhookEndpointInputs): Promise<{ id:
     let ep = await stripe.webhookEndpoints.create(params, { idempotencyKey });
     const live = await retrieveOrUndefined(stripe, ep.id);
     if (live) {
-      if (!inputs.enabled) ep = { ...(await stripe.webhookEndpoints.update(ep.id, { disabled: true })), secret: ep.secret };
-      return { id: ep.id, outs: toOutputs(inputs, ep, ep.secret ?? "") };
+      if (!ep.secret) throw new Error(`Stripe created ${ep.id} without revealing its signing secret`);
+      const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
+      if (!inputs.enabled) ep = await stripe.webhookEndpoints.update(ep.id, { disabled: true });
+      return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
     }
     chain += `/${ep.id}`;
   }
@@ -145,7 +157,7 @@ export async function read(
   id: string,
   props: Partial<StripeWebhookEndpointOutputs>,
 ): Promise<{ id: string; props?: StripeWebhookEndpointOutputs; inputs?: StripeWebhookEndpointInputs }> {
-  const ep = await retrieveOrUndefined(stripeClient(), id);
+  const ep = await retrieveOrUndefined((await stripeClient()), id);
   if (!ep) return { id: "" };
   const { [MANAGED_BY_METADATA_KEY]: _ours, ...userMeta } = (ep.metadata ?? {}) as Record<string, string>;
   const inputs: StripeWebhookEndpointInputs = dropUndefined({
@@ -157,8 +169,11 @@ export async function read(
     enabled: ep.status === "enabled",
     metadata: userMeta,
     adoptId: props.adoptId,
+    secretState: "in_sync",
   });
-  return { id: ep.id, props: toOutputs(inputs, ep, props.secret ?? ""), inputs };
+  const stored: StoredSecret = { secretArn: props.secretArn ?? "", secretVersionId: props.secretVersionId ?? "", secretFingerprint: props.secretFingerprint ?? "" };
+  inputs.secretState = await secretsManagerState(stored);
+  return { id: ep.id, props: toOutputs(inputs, ep, stored), inputs };
 }
 
 /** Updates url, events, description, enabled and metadata in place. */
@@ -167,27 +182,27 @@ export async function update(
   olds: StripeWebhookEndpointOutputs,
   news: StripeWebhookEndpointInputs,
 ): Promise<{ outs: StripeWebhookEndpointOutputs }> {
-  const ep = await stripeClient().webhookEndpoints.update(id, { ...createParams(news), disabled: !news.enabled });
-  return { outs: toOutputs(news, ep, olds.secret ?? "") };
+  const ep = await (await stripeClient()).webhookEndpoints.update(id, { ...createParams(news), disabled: !news.enabled });
+  return { outs: toOutputs(news, ep, { secretArn: olds.secretArn ?? "", secretVersionId: olds.secretVersionId ?? "", secretFingerprint: olds.secretFingerprint ?? "" }) };
 }
 
-/** Deletes the endpoint; one already gone counts as deleted. */
-export async function remove(id: string): Promise<void> {
+/** Deletes the endpoint (one already gone counts as deleted), then its secret in Secrets Manager. */
+export async function remove(id: string, props: Partial<StripeWebhookEndpointOutputs> = {}): Promise<void> {
   try {
-    await stripeClient().webhookEndpoints.del(id);
+    await (await stripeClient()).webhookEndpoints.del(id);
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode !== 404) throw e;
   }
+  await forgetSecret(props);
 }
 
-function toOutputs(inputs: StripeWebhookEndpointInputs, ep: Stripe.WebhookEndpoint, secret: string): StripeWebhookEndpointOutputs {
+function toOutputs(inputs: StripeWebhookEndpointInputs, ep: Stripe.WebhookEndpoint, stored: StoredSecret): StripeWebhookEndpointOutputs {
   return dropUndefined({
     ...inputs,
+    ...stored,
     stripeEndpointId: ep.id,
     livemode: ep.livemode,
     status: ep.status,
-    secret,
-    secretFingerprint: secret ? fingerprint(secret) : "",
   });
 }
 

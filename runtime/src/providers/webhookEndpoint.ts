@@ -3,13 +3,17 @@
  * Pulumi). It lives in this package so the serialized provider in state is a few `require` calls,
  * not a copy of the client.
  */
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { SelgeoNotFoundError } from "../errors";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { requireSettings, selgeoClient, settingsProblems, CONFIG_KEYS } from "../providerSettings";
 import { EVENT_TYPES, MODES, type Mode, type WebhookEndpoint } from "../schemas";
 import { checkWebhookUrl } from "../urlRules";
+import { fingerprint } from "../secrets";
+import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
+
+/** The kind segment of these secrets' names in Secrets Manager. */
+const SECRET_KIND = "webhook-endpoint";
 
 /** Metadata key that ties a Selgeo endpoint to the stack resource that manages it. */
 export const MANAGED_BY_METADATA_KEY = "golive_resource";
@@ -27,17 +31,24 @@ export interface WebhookEndpointInputs {
   metadata: Record<string, string>;
   /** Adopt this existing endpoint instead of creating one (Pulumi's `import` cannot serve dynamic resources). */
   adoptId?: string;
+  /** Bump to rotate the signing secret (declarative rotation). Default 0. */
+  secretRotation: number;
+  /** How long the previous secret keeps signing after a rotation, hours (0–168). Default 24. */
+  rotationOverlapHours: number;
+  /** The secret state to converge on, computed by `check`: `in_sync`, or `adopted` for an adopted endpoint. */
+  secretState: SecretState;
 }
 
-/** What state holds for an endpoint. `secret` is marked secret by the resource (additionalSecretOutputs). */
-export interface WebhookEndpointOutputs extends WebhookEndpointInputs {
+/**
+ * What state holds for an endpoint. The `whsec_` itself never enters state: it is written to AWS
+ * Secrets Manager the moment Selgeo reveals it, and state keeps the ARN, version and fingerprint.
+ */
+export interface WebhookEndpointOutputs extends Omit<WebhookEndpointInputs, "secretState">, StoredSecret {
   endpointId: string;
   livemode: boolean;
   status: "enabled" | "disabled";
-  /** The `whsec_` signing secret; empty when the endpoint was adopted (Selgeo only reveals it on create). */
-  secret: string;
-  /** sha256 prefix of the secret, so a reviewer can tell secrets apart without seeing them. */
-  secretFingerprint: string;
+  /** What refresh found (see SecretState); anything but the desired state is drift. */
+  secretState: SecretState;
   created: number;
 }
 
@@ -56,6 +67,8 @@ const InputShape = z.object({
   enabled: z.boolean().default(true),
   metadata: z.record(z.string(), z.string()).default({}),
   adoptId: z.string().regex(/^we_/, "adoptId must be a Selgeo webhook endpoint id (we_…)").optional(),
+  secretRotation: z.number().int("secretRotation is a whole number you bump to rotate").min(0).default(0),
+  rotationOverlapHours: z.number().min(0).max(168, "rotationOverlapHours is at most 168 (a week)").default(24),
 });
 
 /** One `check` failure: the input property and what to do. */
@@ -72,7 +85,7 @@ export async function check(
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const failures: CheckFailure[] = [];
-  for (const p of settingsProblems()) failures.push({ property: "mode", reason: p });
+  for (const p of await settingsProblems()) failures.push({ property: "mode", reason: p });
 
   const parsed = InputShape.safeParse(stripProvider(news));
   if (!parsed.success) {
@@ -86,7 +99,7 @@ export async function check(
   }
   const inputs = parsed.data;
 
-  const settings = settingsProblems().length === 0 ? requireSettings() : undefined;
+  const settings = (await settingsProblems()).length === 0 ? (await requireSettings()) : undefined;
   if (settings && inputs.mode !== settings.mode) {
     failures.push({
       property: "mode",
@@ -120,12 +133,14 @@ export async function check(
   const normalised: WebhookEndpointInputs = {
     ...inputs,
     events: [...new Set(inputs.events)].sort(),
+    // An adopted endpoint's secret was never revealed to us, until a declared rotation reveals one.
+    secretState: inputs.adoptId && inputs.secretRotation === 0 ? "adopted" : "in_sync",
   };
   return { inputs: dropUndefined({ ...normalised }), failures };
 }
 
 /** The properties a change of which is an in-place update (the id and the secret survive). */
-const UPDATABLE = ["url", "events", "description", "enabled", "metadata"] as const;
+const UPDATABLE = ["url", "events", "description", "enabled", "metadata", "secretRotation", "secretState"] as const;
 
 /** Compares desired with recorded inputs. Mode and adoption target replace; the rest update in place. */
 export async function diff(
@@ -145,6 +160,7 @@ function normaliseField(k: (typeof UPDATABLE)[number], v: unknown): unknown {
   if (k === "metadata") return v ?? {};
   if (k === "description") return v ?? "";
   if (k === "enabled") return v ?? true;
+  if (k === "secretRotation") return v ?? 0;
   return v;
 }
 
@@ -154,11 +170,13 @@ function normaliseField(k: (typeof UPDATABLE)[number], v: unknown): unknown {
  * on the rerun instead of a duplicate.
  */
 export async function create(inputs: WebhookEndpointInputs): Promise<{ id: string; outs: WebhookEndpointOutputs }> {
-  const client = selgeoClient();
+  const client = (await selgeoClient());
   const body = wireBody(inputs);
   if (inputs.adoptId) {
-    const ep = await client.updateWebhookEndpoint(inputs.adoptId, body);
-    return { id: ep.id, outs: toOutputs(inputs, ep, "") };
+    let ep = await client.updateWebhookEndpoint(inputs.adoptId, body);
+    let stored: StoredSecret = { secretArn: "", secretVersionId: "", secretFingerprint: "" };
+    if (inputs.secretRotation > 0) ({ ep, stored } = await rotate(inputs, ep.id, "adopted"));
+    return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
   }
   // The key is a pure function of identity and inputs, so a rerun after a crash replays the create
   // that already happened. The same inputs after a destroy would replay a create whose endpoint is
@@ -167,7 +185,11 @@ export async function create(inputs: WebhookEndpointInputs): Promise<{ id: strin
   for (let i = 0; i < 8; i++) {
     const idempotencyKey = deriveIdempotencyKey(["webhook_endpoint.create", inputs.resourceKey, canonicalJson(body), chain]);
     const ep = await client.createWebhookEndpoint(body, { idempotencyKey });
-    if (await client.findWebhookEndpoint(ep.id)) return { id: ep.id, outs: toOutputs(inputs, ep, ep.secret ?? "") };
+    if (await client.findWebhookEndpoint(ep.id)) {
+      if (!ep.secret) throw new Error(`Selgeo created ${ep.id} without revealing its signing secret; rotate it with secretRotation`);
+      const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
+      return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
+    }
     chain += `/${ep.id}`;
   }
   throw new Error(`creating webhook endpoint ${inputs.resourceKey}: Selgeo kept replaying deleted endpoints; retry later`);
@@ -178,7 +200,7 @@ export async function read(
   id: string,
   props: Partial<WebhookEndpointOutputs>,
 ): Promise<{ id: string; props?: WebhookEndpointOutputs; inputs?: WebhookEndpointInputs }> {
-  const client = selgeoClient();
+  const client = (await selgeoClient());
   let ep: WebhookEndpoint;
   try {
     ep = await client.getWebhookEndpoint(id);
@@ -196,8 +218,24 @@ export async function read(
     enabled: ep.status === "enabled",
     metadata: userMetadata(ep.metadata),
     adoptId: props.adoptId,
+    secretRotation: props.secretRotation ?? 0,
+    rotationOverlapHours: props.rotationOverlapHours ?? 24,
+    secretState: "in_sync",
   });
-  return { id: ep.id, props: toOutputs(inputs, ep, props.secret ?? ""), inputs };
+  const stored: StoredSecret = {
+    secretArn: props.secretArn ?? "",
+    secretVersionId: props.secretVersionId ?? "",
+    secretFingerprint: props.secretFingerprint ?? "",
+  };
+  let secretState: SecretState;
+  if (stored.secretArn && ep.secret_fingerprint && ep.secret_fingerprint !== stored.secretFingerprint) {
+    secretState = "rotated_outside_pulumi";
+  } else {
+    secretState = await secretsManagerState(stored);
+  }
+  // Inputs as found, for the diff of a refresh: the secret state is what it is, not what we want.
+  inputs.secretState = secretState;
+  return { id: ep.id, props: { ...toOutputs(inputs, ep, stored), secretState }, inputs };
 }
 
 /** Updates url, events, description, status and metadata in place. */
@@ -206,13 +244,33 @@ export async function update(
   olds: WebhookEndpointOutputs,
   news: WebhookEndpointInputs,
 ): Promise<{ outs: WebhookEndpointOutputs }> {
-  const ep = await selgeoClient().updateWebhookEndpoint(id, wireBody(news));
-  return { outs: toOutputs(news, ep, olds.secret ?? "") };
+  let ep = await (await selgeoClient()).updateWebhookEndpoint(id, wireBody(news));
+  let stored: StoredSecret = { secretArn: olds.secretArn ?? "", secretVersionId: olds.secretVersionId ?? "", secretFingerprint: olds.secretFingerprint ?? "" };
+  const declaredRotation = (news.secretRotation ?? 0) !== (olds.secretRotation ?? 0);
+  const repair = olds.secretState !== undefined && olds.secretState !== news.secretState;
+  if (declaredRotation || repair) ({ ep, stored } = await rotate(news, id, olds.secretFingerprint ?? ""));
+  return { outs: toOutputs(news, ep, stored) };
 }
 
-/** Deletes the endpoint; one already gone counts as deleted. */
-export async function remove(id: string): Promise<void> {
-  await selgeoClient().deleteWebhookEndpoint(id);
+/**
+ * Rotates the signing secret and stores the new one. The previous secret keeps signing for the
+ * overlap, so receivers that still hold it never reject a delivery. The idempotency key covers the
+ * rotation number and the secret being replaced: an update killed after Selgeo rotated replays the
+ * same rotation on the rerun and stores the same new secret, so none is lost.
+ */
+async function rotate(inputs: WebhookEndpointInputs, id: string, replacing: string): Promise<{ ep: WebhookEndpoint; stored: StoredSecret }> {
+  const client = await selgeoClient();
+  const idempotencyKey = deriveIdempotencyKey(["webhook_endpoint.rotate", inputs.resourceKey, id, String(inputs.secretRotation), replacing]);
+  const rotated = await client.rotateWebhookSecret(id, { expiresIn: Math.round(inputs.rotationOverlapHours * 3600) }, { idempotencyKey });
+  if (!rotated.secret) throw new Error(`Selgeo rotated ${id} without revealing the new secret`);
+  const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, id, rotated.secret);
+  return { ep: rotated, stored };
+}
+
+/** Deletes the endpoint (one already gone counts as deleted), then its secret in Secrets Manager. */
+export async function remove(id: string, props: Partial<WebhookEndpointOutputs> = {}): Promise<void> {
+  await (await selgeoClient()).deleteWebhookEndpoint(id);
+  await forgetSecret(props);
 }
 
 function wireBody(inputs: WebhookEndpointInputs) {
@@ -225,22 +283,20 @@ function wireBody(inputs: WebhookEndpointInputs) {
   };
 }
 
-function toOutputs(inputs: WebhookEndpointInputs, ep: WebhookEndpoint, secret: string): WebhookEndpointOutputs {
+function toOutputs(inputs: WebhookEndpointInputs, ep: WebhookEndpoint, stored: StoredSecret): WebhookEndpointOutputs {
   return dropUndefined({
     ...inputs,
+    ...stored,
     endpointId: ep.id,
     livemode: ep.livemode,
     status: ep.status,
-    secret,
-    secretFingerprint: secret ? fingerprint(secret) : "",
+    secretState: inputs.secretState,
     created: ep.created,
   });
 }
 
 /** A short, non-reversible tag of a secret, safe to show and to keep in state. */
-export function fingerprint(secret: string): string {
-  return "sha256:" + createHash("sha256").update(secret).digest("hex").slice(0, 12);
-}
+export { fingerprint };
 
 function userMetadata(m: Record<string, string>): Record<string, string> {
   const { [MANAGED_BY_METADATA_KEY]: _ours, ...rest } = m;

@@ -3,7 +3,7 @@
  * SelgeoStripeIntegration: what a preview says before anything is sent.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { configureFromStack } from "../../../runtime/src/providerSettings";
+import { configureFromStack, stripeSettingsProblems } from "../../../runtime/src/providerSettings";
 import * as rule from "../../../runtime/src/providers/commissionRule";
 import * as program from "../../../runtime/src/providers/program";
 import * as stripeEndpoint from "../../../runtime/src/providers/stripeWebhookEndpoint";
@@ -102,10 +102,12 @@ describe("StripeWebhookEndpoint check", () => {
     const { failures } = await stripeEndpoint.check({}, { ...base, enabledEvents: ["checkout.session.completed", "invoice.paid"] });
     expect(failures).toEqual([expect.objectContaining({ property: "enabledEvents", reason: expect.stringMatching(/charge\.refunded/) })]);
   });
-  it("a Stripe test key on a live stack names selgeo:stripeSecretKey", async () => {
+  it("a Stripe test key on a live stack names selgeo:stripeSecretKey; a live key must be a reference", async () => {
     configure("live", fake("sk_test"));
-    const { failures } = await stripeEndpoint.check({}, { ...base, mode: "live", url: "https://selgeo.example/v1/stripe/webhooks/acct_1/live" });
-    expect(failures.map((f) => f.reason).join("\n")).toMatch(/selgeo:stripeSecretKey is a Stripe test-mode key but selgeo:mode is "live"/);
+    const msg = (await stripeSettingsProblems()).join("\n");
+    expect(msg).toMatch(/selgeo:stripeSecretKey is a Stripe test-mode key but selgeo:mode is "live"/);
+    expect(msg).toMatch(/selgeo:stripeSecretKey: a live stack takes the key as a Secrets Manager reference/);
+    expect(msg).not.toContain(fake("sk_test"));
   });
   it("events compared as a set", async () => {
     const olds = { ...base, mode: "test" as const, enabledEvents: ["invoice.paid", "charge.refunded", "checkout.session.completed"], description: "d", enabled: true, metadata: {} };
@@ -115,22 +117,25 @@ describe("StripeWebhookEndpoint check", () => {
 });
 
 describe("SelgeoStripeIntegration", () => {
-  const secret = "whsec_" + "fake".repeat(8);
+  const secret = "whsec" + "_" + "fake".repeat(8);
   const olds = {
     mode: "test" as const, accountId: "acct_1", connected: true, livemode: false, webhookUrl: "u",
     webhookSecretConfigured: true, webhookSecretFingerprint: fingerprint(secret), feeDataAvailable: true,
   };
+  const arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:selgeo-golive/t/stripe-webhook-endpoint/stripe-AbCdEf";
+  const withRef = { ...olds, webhookSigningSecretArn: arn, webhookSigningSecretVersionId: "v1" };
   it.each([
-    ["same secret", { webhookSigningSecret: secret }, false],
-    ["rotated secret", { webhookSigningSecret: secret + "x" }, true],
+    ["same secret version", { webhookSigningSecretArn: arn, webhookSigningSecretVersionId: "v1" }, false],
+    ["new secret version (a new Stripe endpoint)", { webhookSigningSecretArn: arn, webhookSigningSecretVersionId: "v2" }, true],
   ] as const)("diff: %s", async (_n, news, changes) => {
-    expect((await integration.diff("i", olds, { mode: "test", ...news })).changes).toBe(changes);
+    expect((await integration.diff("i", withRef, { mode: "test", ...news })).changes).toBe(changes);
   });
   it("diff: Selgeo lost the secret", async () => {
-    expect((await integration.diff("i", { ...olds, webhookSecretConfigured: false }, { mode: "test", webhookSigningSecret: secret })).changes).toBe(true);
+    const d = await integration.diff("i", { ...withRef, webhookSecretConfigured: false }, { mode: "test", webhookSigningSecretArn: arn, webhookSigningSecretVersionId: "v1" });
+    expect(d.changes).toBe(true);
   });
-  it("check refuses something that is not a whsec_", async () => {
-    const { failures } = await integration.check({}, { mode: "test", webhookSigningSecret: "sk_test_nope" });
-    expect(failures.map((f) => f.property)).toContain("webhookSigningSecret");
+  it("check refuses something that is not a Secrets Manager ARN", async () => {
+    const { failures } = await integration.check({}, { mode: "test", webhookSigningSecretArn: secret });
+    expect(failures.map((f) => f.property)).toContain("webhookSigningSecretArn");
   });
 });
