@@ -61,7 +61,8 @@ if (cfg.stripe) {
   // references resolved) before Selgeo is asked for its URL, so a wrong key never sends a request.
   runtime.configureFromStack({ get: (key) => new pulumi.Config(key.split(":")[0]).get(key.split(":")[1]) });
   const webhookUrl = pulumi.output(
-    runtime.settingsProblems().then(async (problems) => {
+    Promise.all([runtime.settingsProblems(), runtime.stripeSettingsProblems()]).then(async ([selgeoProblems, stripeProblems]) => {
+      const problems = [...selgeoProblems, ...stripeProblems];
       if (problems.length > 0) throw new pulumi.RunError(`the stack config has ${problems.length} problem(s):\n  - ${problems.join("\n  - ")}`);
       return runtime.stripeIntegration.lookupWebhookUrl();
     }),

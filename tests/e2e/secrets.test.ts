@@ -170,3 +170,84 @@ describe("secrets with the real Pulumi CLI on moto", { timeout: 300_000 }, () =>
     await expect(readGeneratedSecret({ arn: current, ...moto.clientConfig })).rejects.toThrow();
   });
 });
+
+describe("a live stack refuses keys of the wrong mode at preview, before any request", { timeout: 300_000 }, () => {
+  let live: PulumiWorkspace;
+
+  beforeAll(async () => {
+    // The live stack's keys, by reference; the Selgeo one is (wrongly) a test key.
+    await sm.send(
+      new CreateSecretCommand({
+        Name: "selgeo-golive/live/keys",
+        SecretString: JSON.stringify({
+          wrong_selgeo: sandbox.info.keys.test.sk,
+          selgeo: sandbox.info.keys.live.sk,
+          wrong_stripe: sandbox.info.stripe_keys!.test.secret_key,
+        }),
+      }),
+    );
+    live = await PulumiWorkspace.create({
+      stack: "live",
+      config: {
+        "selgeo:mode": "live",
+        "selgeo:apiUrl": sandbox.url,
+        "selgeo:secretKey": "awssm://selgeo-golive/live/keys#wrong_selgeo",
+        "selgeo:webhookEndpoints": { orders: { url: "https://hooks.merchant.example/selgeo", events: ["conversion.created"] } },
+      },
+      env: moto.env,
+    });
+  }, 120_000);
+
+  const counters = async () => {
+    const selgeo = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as { total: number };
+    const stripe = (await (await fetch(`${sandbox.stripeUrl}/_stripe/requests`)).json()) as { total: number };
+    return selgeo.total + stripe.total;
+  };
+  const reset = async () => {
+    await fetch(`${sandbox.url}/_sandbox/requests`, { method: "DELETE" });
+    await fetch(`${sandbox.stripeUrl}/_stripe/requests`, { method: "DELETE" });
+  };
+
+  it("a test Selgeo key behind the live stack's reference", async () => {
+    await reset();
+    const r = await live.run(["preview"]);
+    const text = r.stdout + r.stderr;
+    expect(r.code).not.toBe(0);
+    expect(text).toMatch(/selgeo:secretKey is a test-mode key but selgeo:mode is "live"/);
+    expect(text.includes(sandbox.info.keys.test.sk)).toBe(false);
+    expect(await counters()).toBe(0);
+  });
+
+  it("a Stripe key of the other mode", async () => {
+    live.writeConfig({
+      "selgeo:mode": "live",
+      "selgeo:apiUrl": sandbox.url,
+      "selgeo:stripeApiUrl": sandbox.stripeUrl,
+      "selgeo:secretKey": "awssm://selgeo-golive/live/keys#selgeo",
+      "selgeo:stripeSecretKey": "awssm://selgeo-golive/live/keys#wrong_stripe",
+      "selgeo:webhookEndpoints": { orders: { url: "https://hooks.merchant.example/selgeo", events: ["conversion.created"] } },
+      "selgeo:stripe": {},
+    });
+    await reset();
+    const r = await live.run(["preview"]);
+    const text = r.stdout + r.stderr;
+    expect(r.code).not.toBe(0);
+    expect(text).toMatch(/selgeo:stripeSecretKey is a Stripe test-mode key but selgeo:mode is "live"/);
+    expect(text.includes(sandbox.info.stripe_keys!.test.secret_key)).toBe(false);
+    expect(await counters()).toBe(0);
+  });
+
+  it("a live key written as a plain value is refused on the live stack", async () => {
+    live.writeConfig({
+      "selgeo:mode": "live",
+      "selgeo:apiUrl": sandbox.url,
+      "selgeo:webhookEndpoints": { orders: { url: "https://hooks.merchant.example/selgeo", events: ["conversion.created"] } },
+    });
+    await reset();
+    const plain = await live.run(["preview"], { SELGEO_SECRET_KEY: sandbox.info.keys.live.sk });
+    expect(plain.code).not.toBe(0);
+    expect(plain.stdout + plain.stderr).toMatch(/selgeo:secretKey: a live stack takes the Selgeo key as a Secrets Manager reference/);
+    expect((plain.stdout + plain.stderr).includes(sandbox.info.keys.live.sk)).toBe(false);
+    expect(await counters()).toBe(0);
+  });
+});
