@@ -8,6 +8,10 @@ commands:
   sandbox [--port N] [--data-dir DIR]  run the Selgeo sandbox; first stdout line is its URL and keys (JSON)
   demo                                 the whole go-live rehearsed on the embedded sandbox
   scan-keys [DIR] [--json]             test keys left in a code tree, live secrets committed (exit 1 on findings)
+  (verify, checklist and cleanup-test read a deployed stack; they also take --cwd DIR and --backend-url URL)
+  verify --stack NAME [--json]         ping each endpoint, prove forged signatures are rejected, Stripe test event (exit 1 on failure)
+  checklist --stack NAME [--json]      the eight checklist items + post-launch: passed / failed / needs attention
+  cleanup-test --stack NAME [--apply] [--test-key sk_test_…] [--json]  list (remove with --apply) test-mode test data
 `;
 
 /** Runs one command; resolves to the process exit code. */
@@ -24,6 +28,13 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./demo")).demoCommand(rest);
     case "scan-keys":
       return (await import("./scanKeys")).scanKeysCommand(rest);
+    // stack commands: verify, checklist, cleanup-test
+    case "verify":
+      return (await import("./verify")).verifyCommand(rest);
+    case "checklist":
+      return (await import("./checklist")).checklistCommand(rest);
+    case "cleanup-test":
+      return (await import("./cleanupTest")).cleanupTestCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -1,0 +1,194 @@
+/**
+ * What the post-deploy commands (`verify`, `checklist`, `cleanup-test`) share: a deployed stack's
+ * outputs and config read through the real Pulumi CLI (`pulumi stack output --json`,
+ * `pulumi config --json`), the Selgeo key resolved the way the providers resolve it (config value,
+ * SELGEO_SECRET_KEY, or an `awssm://` reference), and a SelgeoClient for it.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import type Stripe from "stripe";
+import {
+  configureFromStack,
+  rawSettings,
+  selgeoClient,
+  settingsProblems,
+  stripeClient,
+  type Mode,
+  type SelgeoClient,
+} from "@selgeo-golive/runtime";
+import { PULUMI_BIN, TOOLS_BIN } from "./pulumiCli";
+
+/** Flags every stack command takes. */
+export interface StackArgs {
+  stack: string;
+  /** The Pulumi project folder (default: the current directory). */
+  cwd: string;
+  backendUrl?: string;
+  json: boolean;
+  /** Every other `--flag [value]` seen, for the command's own options. */
+  flags: Map<string, string | true>;
+}
+
+/** Parses `--stack NAME [--cwd DIR] [--backend-url URL] [--json]` and the command's own flags. */
+export function parseStackArgs(argv: string[], booleanFlags: string[] = []): StackArgs {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"`);
+    const eq = a.indexOf("=");
+    if (eq > 0) {
+      flags.set(a.slice(2, eq), a.slice(eq + 1));
+    } else if (a === "--json" || booleanFlags.includes(a.slice(2)) || i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
+      flags.set(a.slice(2), true);
+    } else {
+      flags.set(a.slice(2), argv[++i]);
+    }
+  }
+  const str = (k: string) => (typeof flags.get(k) === "string" ? (flags.get(k) as string) : undefined);
+  const stack = str("stack");
+  if (!stack) throw new Error("--stack NAME is required");
+  return {
+    stack,
+    cwd: path.resolve(str("cwd") ?? process.cwd()),
+    backendUrl: str("backend-url") ?? process.env.PULUMI_BACKEND_URL,
+    json: flags.get("json") === true,
+    flags,
+  };
+}
+
+/** Where the Selgeo key came from (never the key itself). */
+export type KeySource = "config" | "config (secret)" | "env SELGEO_SECRET_KEY" | "awssm reference";
+
+/** A deployed stack, ready to be checked. */
+export interface StackContext {
+  args: StackArgs;
+  outputs: Record<string, any>;
+  /** `selgeo:*` and other config values: objects parsed, secrets decrypted (keep them out of output). */
+  config: Record<string, unknown>;
+  /** Which config keys are Pulumi secrets. */
+  secretConfig: Set<string>;
+  mode: Mode;
+  apiUrl: string;
+  stripeApiUrl: string;
+  keySource: KeySource;
+  stripeKeySource?: KeySource;
+  /** The resolved Selgeo secret key (sk_…). Never print it. */
+  secretKey: string;
+  client: SelgeoClient;
+  /** The official Stripe SDK for the stack's Stripe key, when one is configured. */
+  stripe(): Promise<Stripe>;
+  /** AWS options for Secrets Manager reads (region from `selgeo:aws`; endpoint from the environment). */
+  aws: { region?: string };
+}
+
+/** Runs the built Pulumi CLI with the same environment conventions as PulumiWorkspace. */
+export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "backendUrl">): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
+    NO_COLOR: "1",
+    ...(a.backendUrl ? { PULUMI_BACKEND_URL: a.backendUrl } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(PULUMI_BIN, [...args, "--stack", a.stack, "--non-interactive"], { cwd: a.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+async function pulumiJson(args: string[], a: StackArgs): Promise<any> {
+  const r = await runPulumi(args, a);
+  if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} --stack ${a.stack} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+  return JSON.parse(r.stdout || "{}");
+}
+
+function sourceOf(raw: string | undefined, secret: boolean, envName: string): KeySource {
+  if (raw === undefined) return `env ${envName}` as KeySource;
+  if (raw.startsWith("awssm://") || raw.trim().startsWith("{")) return "awssm reference";
+  return secret ? "config (secret)" : "config";
+}
+
+/** Reads a deployed stack's outputs and config and builds its Selgeo client. */
+export async function loadStackContext(args: StackArgs): Promise<StackContext> {
+  const [outputs, rawConfig] = await Promise.all([
+    pulumiJson(["stack", "output", "--json", "--show-secrets"], args),
+    pulumiJson(["config", "--json", "--show-secrets"], args),
+  ]);
+  const strings = new Map<string, string>();
+  const config: Record<string, unknown> = {};
+  const secretConfig = new Set<string>();
+  for (const [k, v] of Object.entries(rawConfig as Record<string, { value?: string; objectValue?: unknown; secret?: boolean }>)) {
+    if (v.secret) secretConfig.add(k);
+    if (v.value !== undefined) strings.set(k, v.value);
+    config[k] = v.objectValue ?? v.value;
+  }
+  configureFromStack({ get: (k) => strings.get(k) });
+  const problems = await settingsProblems();
+  if (problems.length > 0) throw new Error(`stack ${args.stack}: ${problems.join("; ")}`);
+  const s = rawSettings()!;
+  const client = await selgeoClient();
+  const secretKey = (client.http as unknown as { apiKey: string }).apiKey;
+  const awsCfg = config["selgeo:aws"] as { region?: string } | undefined;
+  return {
+    args,
+    outputs: outputs as Record<string, any>,
+    config,
+    secretConfig,
+    mode: s.mode,
+    apiUrl: s.apiUrl,
+    stripeApiUrl: s.stripeApiUrl,
+    keySource: sourceOf(strings.get("selgeo:secretKey"), secretConfig.has("selgeo:secretKey"), "SELGEO_SECRET_KEY"),
+    stripeKeySource: s.stripeSecretKey
+      ? sourceOf(strings.get("selgeo:stripeSecretKey"), secretConfig.has("selgeo:stripeSecretKey"), "STRIPE_SECRET_KEY")
+      : undefined,
+    secretKey,
+    client,
+    stripe: () => stripeClient(),
+    aws: { region: awsCfg?.region },
+  };
+}
+
+/** True when `stripeApiUrl` is the sandbox's Stripe emulator (it answers `/_stripe/info`). */
+export async function isStripeEmulator(stripeApiUrl: string): Promise<boolean> {
+  if (/^https:\/\/api\.stripe\.com\/?$/.test(stripeApiUrl)) return false;
+  try {
+    const res = await fetch(new URL("/_stripe/info", stripeApiUrl), { signal: AbortSignal.timeout(5000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Every page of a cursor-paginated list route (`limit` 100, `starting_after` = `cursor(item)`). */
+export async function listAll<T>(
+  fetchPage: (startingAfter?: string) => Promise<{ data: T[]; has_more: boolean }>,
+  cursor: (item: T) => string = (item) => (item as { id: string }).id,
+  max = 10_000,
+): Promise<T[]> {
+  const all: T[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await fetchPage(after);
+    all.push(...page.data);
+    if (!page.has_more || page.data.length === 0 || all.length >= max) return all;
+    after = cursor(page.data[page.data.length - 1]);
+  }
+}
+
+/** One check's outcome, as every stack command prints it. */
+export type CheckStatus = "passed" | "failed" | "needs_attention" | "skipped";
+
+/** A compact human table: status mark, title, evidence. */
+export function renderRows(rows: Array<{ label: string; status: CheckStatus; evidence: string }>): string {
+  const mark: Record<CheckStatus, string> = { passed: "✔ passed", failed: "✘ failed", needs_attention: "! needs attention", skipped: "- skipped" };
+  const w = Math.max(...rows.map((r) => r.label.length), 4);
+  const sw = Math.max(...rows.map((r) => mark[r.status].length));
+  return rows.map((r) => `${r.label.padEnd(w)}  ${mark[r.status].padEnd(sw)}  ${r.evidence}`).join("\n") + "\n";
+}
