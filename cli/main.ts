@@ -8,6 +8,7 @@ commands:
   sandbox [--port N] [--data-dir DIR]  run the Selgeo sandbox; first stdout line is its URL and keys (JSON)
   demo                                 the whole go-live rehearsed on the embedded sandbox
   scan-keys [DIR] [--json]             test keys left in a code tree, live secrets committed (exit 1 on findings)
+  drift --stack NAME [--json] [--remediate]   drift behind Pulumi's back (exit 0 none, 2 drift, 1 error)
   (verify, checklist and cleanup-test read a deployed stack; they also take --cwd DIR and --backend-url URL)
   verify --stack NAME [--json]         ping each endpoint, prove forged signatures are rejected, Stripe test event (exit 1 on failure)
   checklist --stack NAME [--json]      the eight checklist items + post-launch: passed / failed / needs attention
@@ -28,6 +29,9 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./demo")).demoCommand(rest);
     case "scan-keys":
       return (await import("./scanKeys")).scanKeysCommand(rest);
+    // issue 6: drift and monitor
+    case "drift":
+      return (await import("./drift")).driftCommand(rest);
     // stack commands: verify, checklist, cleanup-test
     case "verify":
       return (await import("./verify")).verifyCommand(rest);
