@@ -4,9 +4,10 @@
  */
 import { z } from "zod";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
-import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems } from "../providerSettings";
+import { selgeoClient } from "../providerSettings";
 import { COMMISSION_BASES, COMMISSION_RULE_TYPES, MODES, STRIPE_CONVERSION_EVENTS, type CommissionRule, type CommissionRuleCreate, type Mode } from "../schemas";
-import { MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
+import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
+import { checkInputs, dropUndefined, type CheckFailure } from "./common";
 
 const RULE_APPLIES_TO = STRIPE_CONVERSION_EVENTS;
 const RULE_TYPES = COMMISSION_RULE_TYPES;
@@ -42,7 +43,6 @@ export interface CommissionRuleOutputs extends CommissionRuleInputs {
   livemode: boolean;
 }
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const Shape = z
   .object({
@@ -80,21 +80,9 @@ export async function check(
   _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const failures: CheckFailure[] = (await settingsProblems()).map((reason) => ({ property: "mode", reason }));
-  const { __provider: _p, ...raw } = news;
-  const parsed = Shape.safeParse(raw);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) {
-      const property = i.path.map(String).join(".") || "inputs";
-      if ((raw as Record<string, unknown>)[property] === UNKNOWN) continue;
-      failures.push({ property, reason: i.message });
-    }
-    return { inputs: news, failures };
-  }
-  if ((await settingsProblems()).length === 0 && parsed.data.mode !== (await requireSettings()).mode) {
-    failures.push({ property: "mode", reason: `declared for ${parsed.data.mode} mode but ${CONFIG_KEYS.mode} is "${(await requireSettings()).mode}"` });
-  }
-  const inputs = { ...parsed.data, appliesTo: [...new Set(parsed.data.appliesTo)].sort() };
+  const { data, failures } = await checkInputs(news, Shape);
+  if (!data) return { inputs: news, failures };
+  const inputs = { ...data, appliesTo: [...new Set(data.appliesTo)].sort() };
   return { inputs: dropUndefined(inputs), failures };
 }
 
@@ -193,6 +181,3 @@ function toOutputs(inputs: CommissionRuleInputs, r: CommissionRule): CommissionR
   return dropUndefined({ ...inputs, ruleId: r.id, livemode: r.livemode });
 }
 
-function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}

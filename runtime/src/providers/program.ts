@@ -7,9 +7,10 @@
 import { z } from "zod";
 import { SelgeoConflictError, SelgeoError, SelgeoNotFoundError } from "../errors";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
-import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems } from "../providerSettings";
+import { selgeoClient, settingsProblems } from "../providerSettings";
 import { MODES, type Mode, type Program } from "../schemas";
-import { MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
+import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
+import { checkInputs, dropUndefined, type CheckFailure } from "./common";
 
 /** Statuses a stack may declare; `archived` is what `pulumi destroy` leaves (Selgeo keeps programs). */
 export const DECLARABLE_PROGRAM_STATUSES = ["draft", "active", "paused"] as const;
@@ -50,17 +51,9 @@ export async function check(
   _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const failures: CheckFailure[] = (await settingsProblems()).map((reason) => ({ property: "mode", reason }));
-  const { __provider: _p, ...raw } = news;
-  const parsed = Shape.safeParse(raw);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) failures.push({ property: i.path.map(String).join(".") || "inputs", reason: i.message });
-    return { inputs: news, failures };
-  }
-  if ((await settingsProblems()).length === 0 && parsed.data.mode !== (await requireSettings()).mode) {
-    failures.push({ property: "mode", reason: `declared for ${parsed.data.mode} mode but ${CONFIG_KEYS.mode} is "${(await requireSettings()).mode}"` });
-  }
-  return { inputs: dropUndefined({ ...parsed.data }), failures };
+  const { data, failures } = await checkInputs(news, Shape);
+  if (!data) return { inputs: news, failures };
+  return { inputs: dropUndefined({ ...data }), failures };
 }
 
 const UPDATABLE = ["name", "description", "metadata"] as const;
@@ -174,9 +167,6 @@ function toOutputs(inputs: ProgramInputs, p: Program): ProgramOutputs {
   });
 }
 
-function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
 
 /** Inputs of `ProgramStatus`: which status the program should be in. */
 export interface ProgramStatusInputs {

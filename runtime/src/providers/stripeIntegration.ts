@@ -8,7 +8,7 @@ import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems, stripeCli
 import { MODES, type Mode, type StripeIntegration } from "../schemas";
 import { fingerprint, readGeneratedSecret } from "../secrets";
 import { awsSettings } from "../providerSettings";
-import type { CheckFailure } from "./webhookEndpoint";
+import { UNKNOWN, type CheckFailure } from "./common";
 
 export interface StripeIntegrationInputs {
   mode: Mode;
@@ -35,7 +35,6 @@ export interface StripeIntegrationOutputs {
   feeDataAvailable: boolean;
 }
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export async function check(
   _olds: Record<string, unknown>,

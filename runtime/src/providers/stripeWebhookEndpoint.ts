@@ -5,11 +5,12 @@
 import type Stripe from "stripe";
 import { z } from "zod";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
-import { CONFIG_KEYS, requireSettings, settingsProblems, stripeClient, stripeSettingsProblems } from "../providerSettings";
+import { stripeClient, stripeSettingsProblems } from "../providerSettings";
 import { MODES, STRIPE_WEBHOOK_EVENTS, type Mode } from "../schemas";
 import { checkWebhookUrl } from "../urlRules";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
-import { MANAGED_BY_METADATA_KEY, type CheckFailure } from "./webhookEndpoint";
+import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
+import { checkInputs, dropUndefined, UNKNOWN, type CheckFailure } from "./common";
 
 /** The Stripe events Selgeo needs (checklist item 2). */
 export const STRIPE_REQUIRED_EVENTS = STRIPE_WEBHOOK_EVENTS;
@@ -43,7 +44,6 @@ export interface StripeWebhookEndpointOutputs extends StripeWebhookEndpointInput
 
 const SECRET_KIND = "stripe-webhook-endpoint";
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const InputShape = z.object({
   resourceKey: z.string().min(1),
@@ -61,19 +61,8 @@ export async function check(
   _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const failures: CheckFailure[] = [];
-  const base = await settingsProblems();
-  for (const p of base.length > 0 ? base : await stripeSettingsProblems()) failures.push({ property: "mode", reason: p });
-  const { __provider: _p, ...raw } = news;
-  const parsed = InputShape.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) failures.push({ property: issue.path.map(String).join(".") || "inputs", reason: issue.message });
-    return { inputs: news, failures };
-  }
-  const inputs = parsed.data;
-  if (base.length === 0 && inputs.mode !== (await requireSettings()).mode) {
-    failures.push({ property: "mode", reason: `declared for ${inputs.mode} mode but ${CONFIG_KEYS.mode} is "${(await requireSettings()).mode}"` });
-  }
+  const { data: inputs, failures } = await checkInputs(news, InputShape, () => stripeSettingsProblems());
+  if (!inputs) return { inputs: news, failures };
   if (inputs.url !== UNKNOWN) {
     const res = checkWebhookUrl(inputs.url, inputs.mode);
     if (!res.ok) failures.push({ property: "url", reason: res.message });
@@ -206,6 +195,3 @@ function toOutputs(inputs: StripeWebhookEndpointInputs, ep: Stripe.WebhookEndpoi
   });
 }
 
-function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}

@@ -6,11 +6,12 @@
 import { z } from "zod";
 import { SelgeoNotFoundError } from "../errors";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
-import { requireSettings, selgeoClient, settingsProblems, CONFIG_KEYS } from "../providerSettings";
+import { selgeoClient } from "../providerSettings";
 import { EVENT_TYPES, MODES, type Mode, type WebhookEndpoint } from "../schemas";
 import { checkWebhookUrl } from "../urlRules";
 import { fingerprint } from "../secrets";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
+import { checkInputs, dropUndefined, UNKNOWN, type CheckFailure } from "./common";
 
 /** The kind segment of these secrets' names in Secrets Manager. */
 const SECRET_KIND = "webhook-endpoint";
@@ -52,8 +53,6 @@ export interface WebhookEndpointOutputs extends Omit<WebhookEndpointInputs, "sec
   created: number;
 }
 
-/** Pulumi's marker for a value not known during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const MAX_DESCRIPTION = 500;
 const MAX_METADATA_KEYS = 49; // Selgeo allows 50; one is ours.
@@ -71,11 +70,8 @@ const InputShape = z.object({
   rotationOverlapHours: z.number().min(0).max(168, "rotationOverlapHours is at most 168 (a week)").default(24),
 });
 
-/** One `check` failure: the input property and what to do. */
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
+/** One `check` failure (re-exported for callers that import it from here). */
+export type { CheckFailure };
 
 const isUnknown = (v: unknown): boolean => v === UNKNOWN;
 
@@ -84,28 +80,8 @@ export async function check(
   _olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const failures: CheckFailure[] = [];
-  for (const p of await settingsProblems()) failures.push({ property: "mode", reason: p });
-
-  const parsed = InputShape.safeParse(stripProvider(news));
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const property = issue.path.map(String).join(".") || "inputs";
-      const value = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown>)?.[k as PropertyKey], news);
-      if (isUnknown(value)) continue;
-      failures.push({ property, reason: issue.message });
-    }
-    return { inputs: news, failures };
-  }
-  const inputs = parsed.data;
-
-  const settings = (await settingsProblems()).length === 0 ? (await requireSettings()) : undefined;
-  if (settings && inputs.mode !== settings.mode) {
-    failures.push({
-      property: "mode",
-      reason: `this endpoint is declared for ${inputs.mode} mode but ${CONFIG_KEYS.mode} is "${settings.mode}": keep them the same`,
-    });
-  }
+  const { data: inputs, failures } = await checkInputs(news, InputShape);
+  if (!inputs) return { inputs: news, failures };
   if (!isUnknown(inputs.url)) {
     const url = checkWebhookUrl(inputs.url, inputs.mode);
     if (!url.ok) failures.push({ property: "url", reason: url.message });
@@ -303,12 +279,4 @@ function userMetadata(m: Record<string, string>): Record<string, string> {
   return rest;
 }
 
-function stripProvider(o: Record<string, unknown>): Record<string, unknown> {
-  const { __provider: _p, ...rest } = o;
-  return rest;
-}
 
-// Pulumi's struct encoding rejects `undefined`; optional properties must be absent instead.
-function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
