@@ -140,6 +140,14 @@ async function previewDrift(stack: Stack): Promise<{ items: DriftItem[]; steps: 
   return { items, steps };
 }
 
+/** An Automation API CommandError carries the whole CLI transcript; keep its `error:` lines. */
+export function cleanError(e: unknown): string {
+  const msg = `${(e as Error)?.message ?? e}`;
+  if (!/\bstderr:/.test(msg)) return msg;
+  const errors = [...new Set(msg.split("\n").map((l) => l.trim()).filter((l) => /^error:/.test(l)))];
+  return errors.length > 0 ? errors.join("\n") : lastLines(msg);
+}
+
 function lastLines(s: string, n = 15): string {
   return s.trim().split("\n").slice(-n).join("\n");
 }
@@ -260,7 +268,7 @@ export async function driftCommand(argv: string[]): Promise<number> {
     }
     return after.drift ? 2 : 0;
   } catch (e) {
-    process.stderr.write(`golive drift: ${(e as Error).message ?? e}\n`);
+    process.stderr.write(`golive drift: ${cleanError(e)}\n`);
     return 1;
   }
 }

@@ -9,6 +9,7 @@ commands:
   demo                                 the whole go-live rehearsed on the embedded sandbox
   scan-keys [DIR] [--json]             test keys left in a code tree, live secrets committed (exit 1 on findings)
   drift --stack NAME [--json] [--remediate]   drift behind Pulumi's back (exit 0 none, 2 drift, 1 error)
+  monitor --stack NAME [--json] [--since ISO]  post-launch health (exit 0 ok, 3 attention, 4 failing, 1 error)
   (verify, checklist and cleanup-test read a deployed stack; they also take --cwd DIR and --backend-url URL)
   verify --stack NAME [--json]         ping each endpoint, prove forged signatures are rejected, Stripe test event (exit 1 on failure)
   checklist --stack NAME [--json]      the eight checklist items + post-launch: passed / failed / needs attention
@@ -32,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     // issue 6: drift and monitor
     case "drift":
       return (await import("./drift")).driftCommand(rest);
+    case "monitor":
+      return (await import("./monitor")).monitorCommand(rest);
     // stack commands: verify, checklist, cleanup-test
     case "verify":
       return (await import("./verify")).verifyCommand(rest);
