@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtime from "@selgeo-golive/runtime";
 import { parseStackConfig, StackConfigError } from "./config/schema";
 import { CommissionRule } from "./providers/commissionRule";
+import { GoLiveVerification } from "./providers/goLiveVerification";
 import { Program } from "./providers/program";
 import { ProgramStatus } from "./providers/programStatus";
 import { SelgeoStripeIntegration } from "./providers/stripeIntegration";
@@ -24,6 +25,7 @@ const cfg = (() => {
       program: selgeo.getObject("program"),
       commissionRules: selgeo.getObject("commissionRules"),
       aws: selgeo.getObject("aws"),
+      verify: selgeo.getBoolean("verify"),
     });
   } catch (e) {
     // RunError prints just the message: every problem with its config path, no stack trace.
@@ -114,10 +116,37 @@ if (cfg.program) {
       }),
     ]);
   }
+  // Checklist items 2 and 4, verified before item 8: on a live stack always, elsewhere on request.
+  let verification: GoLiveVerification | undefined;
+  if (cfg.verify ?? mode === "live") {
+    const verified = endpoints.filter(([name]) => cfg.webhookEndpoints[name].enabled !== false);
+    verification = new GoLiveVerification(
+      "go-live",
+      {
+        mode,
+        endpoints: verified.map(([name, r]) => ({ name, endpointId: r.endpointId, secretArn: r.secretArn, secretVersionId: r.secretVersionId })),
+        stripeEndpointId: stripeEndpoint?.stripeEndpointId,
+        fingerprint: pulumi
+          .all([
+            pulumi.all(verified.map(([, r]) => pulumi.all([r.endpointId, r.url, r.events, r.secretVersionId]))),
+            stripeEndpoint ? stripeEndpoint.secretVersionId : pulumi.output(""),
+          ])
+          .apply(([eps, stripeVersion]) => runtime.canonicalJson([eps, stripeVersion, cfg.program?.status])),
+      },
+      { dependsOn: [...endpoints.map(([, r]) => r), ...rules.map(([, r]) => r), ...(stripeIntegration ? [stripeIntegration] : [])] },
+    );
+  }
   programStatus = new ProgramStatus(
     "program",
     { programId: program.programId, programName: cfg.program.name, status: cfg.program.status },
-    { dependsOn: [...endpoints.map(([, r]) => r), ...rules.map(([, r]) => r), ...(stripeIntegration ? [stripeIntegration] : [])] },
+    {
+      dependsOn: [
+        ...endpoints.map(([, r]) => r),
+        ...rules.map(([, r]) => r),
+        ...(stripeIntegration ? [stripeIntegration] : []),
+        ...(verification ? [verification] : []),
+      ],
+    },
   );
 }
 

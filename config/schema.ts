@@ -110,6 +110,8 @@ export const StackConfig = z
     program: ProgramConfig.optional(),
     commissionRules: z.record(z.string(), CommissionRuleConfig).default({}),
     aws: AwsConfig.optional(),
+    /** Run the go-live verification before the program's status; default: on for live stacks. */
+    verify: z.boolean({ error: "selgeo:verify is true or false" }).optional(),
   })
   .superRefine((cfg, ctx) => {
     // Names become Pulumi resource names: keep them plain ASCII so a look-alike letter cannot hide.
@@ -148,6 +150,7 @@ export interface RawStackConfig {
   secretKey?: unknown;
   stripeSecretKey?: unknown;
   aws?: unknown;
+  verify?: unknown;
   webhookEndpoints?: unknown;
   stripe?: unknown;
   program?: unknown;
@@ -176,6 +179,7 @@ export function parseStackConfig(raw: RawStackConfig, env: NodeJS.ProcessEnv = p
     program: raw.program,
     commissionRules: raw.commissionRules,
     aws: raw.aws,
+    verify: raw.verify,
   });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${configPath(issue.path)}: ${issue.message}`);

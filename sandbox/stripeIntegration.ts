@@ -5,6 +5,7 @@
  */
 import type { StripeIntegration } from "../runtime/src/schemas";
 import type { SandboxDb } from "./db";
+import { secretFingerprint } from "./endpoints";
 import { bit, modeOf } from "./validate";
 
 /** A `stripe_integrations` row. */
@@ -61,6 +62,8 @@ export function integrationObject(row: StripeIntegrationRow, baseUrl: string): S
     account_id: row.stripe_account_id,
     webhook_url: stripeWebhookUrl(baseUrl, row.account_id, row.livemode === 1),
     webhook_secret_configured: row.webhook_secret !== null,
+    // As for webhook endpoints: a non-reversible tag, so a client can tell the secret was replaced.
+    webhook_secret_fingerprint: row.webhook_secret !== null ? secretFingerprint(row.webhook_secret) : null,
     fee_data_available: feeDataAvailable(row),
   };
 }

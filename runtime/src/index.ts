@@ -19,6 +19,7 @@ export * as commissionRule from "./providers/commissionRule";
 export * as program from "./providers/program";
 /** `ProgramStatus` logic, shaped like the other resource kinds. */
 export { status as programStatus } from "./providers/program";
+export * as verification from "./providers/verification";
 // issue 4 (secrets foundation): Secrets Manager references and generated-secret sink; key modes.
 export * from "./keyModes";
 export * as secrets from "./secrets";

@@ -328,6 +328,8 @@ export const StripeIntegration = z.object({
   /** The Selgeo-provided receiver URL to register as a Stripe webhook endpoint. */
   webhook_url: z.string(),
   webhook_secret_configured: z.boolean(),
+  /** `sha256:<12 hex>` of the configured signing secret (null when none): tells a replaced secret apart. */
+  webhook_secret_fingerprint: z.string().nullable().optional(),
   fee_data_available: z.boolean(),
 });
 export type StripeIntegration = z.infer<typeof StripeIntegration>;

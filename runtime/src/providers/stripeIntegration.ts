@@ -109,7 +109,11 @@ export async function read(id: string, props: Partial<StripeIntegrationOutputs>)
   const wire = await (await selgeoClient()).getStripeIntegration();
   if (!wire.connected) return { id: "" };
   const mode: Mode = wire.livemode ? "live" : "test";
-  // Selgeo never reveals the secret: keep the recorded fingerprint while one is configured.
+  // Selgeo never reveals the secret; its fingerprint tells whether it is still the one we handed over.
+  // One replaced behind Pulumi's back counts as not configured, so the next `up` hands ours over again.
+  if (wire.webhook_secret_fingerprint && props.webhookSecretFingerprint && wire.webhook_secret_fingerprint !== props.webhookSecretFingerprint) {
+    wire.webhook_secret_configured = false;
+  }
   return {
     id,
     props: {
