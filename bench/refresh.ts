@@ -1,0 +1,165 @@
+/**
+ * Reads at scale against Selgeo's real rate limits (issue 6, "reads near the floor").
+ *
+ *   npx ts-node --transpile-only bench/refresh.ts [--endpoints N] [--rules M] [--rate PER_MIN] [--echo]
+ *
+ * Starts moto and the sandbox (published limits unless --rate: 300/min general per IP), creates a
+ * stack of N webhook endpoints and M commission rules on one program, and measures with the real
+ * Pulumi CLI: `up`, a no-op `up`, `refresh` (and the drift preview: `preview --refresh
+ * --expect-no-changes`). For each phase: Selgeo requests by method (GET /_sandbox/requests), wall
+ * time, 429s answered by the sandbox (counted from its request log: /_sandbox/requests has no
+ * status counts), 429s surfaced to the user (in the CLI's output), and the refresh time against the
+ * naive floor of one read per resource at the general limit (resources / (rate/60) seconds).
+ * Defaults: 300 endpoints, 50 rules.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startMoto } from "../cli/moto";
+import { PulumiWorkspace, type CliResult } from "../cli/pulumiCli";
+import { startSandbox } from "../sandbox/server";
+
+interface Phase {
+  name: string;
+  seconds: number;
+  byMethod: Record<string, number>;
+  total: number;
+  sandbox429: number;
+  surfaced429: number;
+  exitCode: number;
+  /** Tokens left in the sandbox's general bucket for 127.0.0.1 when the phase started. */
+  bucketAtStart: number;
+}
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return def;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} takes a number`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const endpoints = arg("endpoints", 300);
+  const rules = arg("rules", 50);
+  const rate = arg("rate", 0);
+  const echo = process.argv.includes("--echo");
+  const t0 = Date.now();
+
+  // Status of every API request the sandbox answers, from its request log line "METHOD /path -> 429 (n ms)".
+  let statusCounts: Record<string, number> = {};
+  const log = (line: string) => {
+    const m = /^(GET|POST|DELETE) (\/(?:api\/)?v1\/\S*) -> (\d{3}|dropped)/.exec(line);
+    if (m) statusCounts[m[3]] = (statusCounts[m[3]] ?? 0) + 1;
+  };
+
+  const moto = await startMoto({ port: 0 });
+  const sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-bench-")), log });
+  const admin = async (method: string, p: string, body?: unknown) =>
+    (await fetch(`${sandbox.url}${p}`, { method, headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<any>;
+  try {
+    if (rate > 0) await admin("POST", "/_sandbox/rate_limits", { general_per_ip: rate });
+    else await admin("DELETE", "/_sandbox/rate_limits");
+    const limits = await admin("GET", "/_sandbox/rate_limits");
+    const perMin: number = limits.general_per_ip;
+
+    const webhookEndpoints: Record<string, unknown> = {};
+    for (let i = 0; i < endpoints; i++) {
+      webhookEndpoints[`ep${String(i).padStart(3, "0")}`] = { url: `https://hooks.example.com/bench/${i}`, events: ["conversion.created", "commission.created"] };
+    }
+    const commissionRules: Record<string, unknown> = {};
+    for (let i = 0; i < rules; i++) commissionRules[`rule${String(i).padStart(2, "0")}`] = { type: "percentage", percentage: 5 + (i % 20), holdPeriodDays: 0 };
+    const sk = sandbox.info.keys.test.sk;
+    const ws = await PulumiWorkspace.create({
+      stack: "bench",
+      config: {
+        "selgeo:mode": "test",
+        "selgeo:apiUrl": sandbox.url,
+        "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 0 },
+        "selgeo:webhookEndpoints": webhookEndpoints,
+        "selgeo:program": { name: "Bench Partners", status: "active" },
+        "selgeo:commissionRules": commissionRules,
+      },
+      env: { ...moto.env, SELGEO_SECRET_KEY: sk },
+      echo,
+    });
+    // Resources that read Selgeo on refresh: endpoints, rules, the program and its status.
+    const resources = endpoints + rules + (rules > 0 || true ? 2 : 0);
+
+    const phases: Phase[] = [];
+    const measure = async (name: string, args: string[]): Promise<CliResult> => {
+      // Admin routes report (without taking from) the general bucket of this IP in X-RateLimit-Remaining.
+      const reset = await fetch(`${sandbox.url}/_sandbox/requests`, { method: "DELETE" });
+      const bucketAtStart = Number(reset.headers.get("x-ratelimit-remaining") ?? NaN);
+      statusCounts = {};
+      const start = Date.now();
+      const r = await ws.run(args);
+      const seconds = (Date.now() - start) / 1000;
+      const counts = await admin("GET", "/_sandbox/requests");
+      const out = `${r.stdout}\n${r.stderr}`;
+      const surfaced = (out.match(/\b429\b|rate[ _]limit(ed)?/gi) ?? []).length;
+      phases.push({ name, seconds, byMethod: counts.by_method, total: counts.total, sandbox429: statusCounts["429"] ?? 0, surfaced429: surfaced, exitCode: r.code, bucketAtStart });
+      process.stderr.write(`bench: ${name} done in ${seconds.toFixed(1)} s (exit ${r.code})\n`);
+      if (r.code !== 0 && name !== "drift preview") process.stderr.write(r.stdout.slice(-3000) + r.stderr.slice(-3000));
+      return r;
+    };
+    await measure("up", ["up", "--yes", "--skip-preview"]);
+    await measure("no-op up", ["up", "--yes", "--skip-preview"]);
+    await measure("refresh", ["refresh", "--yes", "--skip-preview"]);
+    await measure("drift preview", ["preview", "--refresh", "--expect-no-changes"]);
+
+    // ---- the table ----
+    const floor = resources / (perMin / 60);
+    const rows = [
+      ["phase", "wall s", "bucket at start", "GET", "POST", "DELETE", "total", "429 sandbox", "429 surfaced", "exit"],
+      ...phases.map((p) => [p.name, p.seconds.toFixed(1), String(p.bucketAtStart), p.byMethod.GET ?? 0, p.byMethod.POST ?? 0, p.byMethod.DELETE ?? 0, p.total, p.sandbox429, p.surfaced429, p.exitCode].map(String)),
+    ];
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
+    const refresh = phases.find((p) => p.name === "refresh")!;
+    const up = phases.find((p) => p.name === "up")!;
+    const print = (s = "") => process.stdout.write(s + "\n");
+    print(`selgeo-golive bench: ${endpoints} webhook endpoints + ${rules} commission rules on 1 program (${resources} Selgeo resources), general limit ${perMin}/min`);
+    print();
+    print(line(rows[0]));
+    for (const r of rows.slice(1)) print(line(r));
+    print();
+    print(`refresh: ${refresh.total} requests for ${resources} resources (${(refresh.total / resources).toFixed(2)} per resource)`);
+    print(`naive floor (one read per resource at ${perMin}/min): ${floor.toFixed(1)} s; refresh took ${refresh.seconds.toFixed(1)} s = ${(refresh.seconds / floor).toFixed(2)}x the floor`);
+    const burstFloor = Math.max(0, refresh.total - refresh.bucketAtStart) / (perMin / 60);
+    print(`bucket-aware floor (reads beyond the ${refresh.bucketAtStart} tokens left at its start, at ${perMin}/min): ${burstFloor.toFixed(1)} s; the rest of refresh is engine time`);
+    for (const p of phases.filter((x) => x.name === "drift preview")) {
+      print(`drift preview (what golive drift runs): ${p.seconds.toFixed(1)} s = ${(p.seconds / floor).toFixed(2)}x the naive floor`);
+    }
+    if (endpoints !== 300 || rules !== 50) {
+      const target = 300 + 50 + 2;
+      const scale = target / resources;
+      const targetFloor = target / (perMin / 60);
+      // Requests scale linearly with resources; once a phase needs more than the bucket (perMin
+      // requests) it runs at the limit, so its time is at least (requests - perMin) / rate.
+      const est = (p: Phase) => {
+        const req = p.total * scale;
+        const limited = Math.max(0, req - perMin) / (perMin / 60);
+        return { req: Math.round(req), seconds: Math.max(p.seconds * scale, limited) };
+      };
+      print();
+      print(`extrapolated to 300 endpoints + 50 rules (${target} resources; linear in resources, bounded below by the rate limit after a full ${perMin}-request bucket):`);
+      for (const p of phases) {
+        const e = est(p);
+        print(`  ${p.name.padEnd(14)} ~${String(e.req).padStart(5)} requests, ~${e.seconds.toFixed(0)} s`);
+      }
+      print(`  naive refresh floor ${targetFloor.toFixed(1)} s; estimated refresh/floor ${(est(refresh).seconds / targetFloor).toFixed(2)}x`);
+    }
+    print();
+    print(`429 counts: "sandbox" from the sandbox's request log (GET /_sandbox/requests has no status counts); "surfaced" = mentions of 429/rate limit in the CLI's output.`);
+    print(`total bench time ${((Date.now() - t0) / 1000).toFixed(0)} s; up wrote ${(up.byMethod.POST ?? 0) + (up.byMethod.DELETE ?? 0)} requests`);
+  } finally {
+    await sandbox.close();
+    await moto.close();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+  process.exitCode = 1;
+});
