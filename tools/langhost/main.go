@@ -5,8 +5,9 @@
 // and the Go module proxy reachable from our machines does not serve any version of it, while the
 // CLI (pkg/v3) and the SDK (sdk/v3, which carries the gRPC protocol) are served. This host speaks the
 // same LanguageRuntime protocol for what a TypeScript Pulumi program with dynamic providers needs:
-// Handshake, Run (launching @pulumi/pulumi's own `cmd/run` with node), RunPlugin (policy packs and
-// plugins through @pulumi/pulumi's `cmd/run-policy-pack` / `cmd/run-plugin`), About, plugin info and
+// Handshake, Run (launching @pulumi/pulumi's own `cmd/run` with node), RunPlugin (policy packs, fed
+// the stack's config through the SDK's policy proxy, and plugins through @pulumi/pulumi's
+// `cmd/run-policy-pack` / `cmd/run-plugin`), About, plugin info and
 // dependency reporting. It deliberately reports no required plugins: every provider we use is a
 // dynamic provider, and plugin downloads are impossible offline anyway.
 package main
@@ -29,6 +30,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	sdk "github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -339,19 +341,26 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// RunPlugin runs a Node.js plugin or policy pack from its directory. Policy packs talk to the
-// engine over the Analyzer protocol themselves; @pulumi/policy reads the stack's config from the
-// environment the engine gives us.
+// RunPlugin runs a Node.js plugin or policy pack from its directory.
+//
+// Policy packs (kind analyzer) get the stack's configuration the way @pulumi/policy expects it:
+// in PULUMI_CONFIG (and the stack, project and organization in PULUMI_NODEJS_*), so a pack can read
+// `new pulumi.Config(...)`. The engine only sends that configuration over gRPC (ConfigureStack),
+// after the plugin has started. So for a policy pack we first serve a small Analyzer proxy of the
+// SDK's (sdk.NewPolicyProxy): the engine talks to the proxy, the proxy hands us the configuration,
+// we start node with it, and the proxy forwards every other call to the pack once it listens.
 func (h *host) RunPlugin(
 	req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
 ) error {
+	ctx := server.Context()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		return fmt.Errorf("could not find node on the $PATH: %w", err)
 	}
 	info := req.GetInfo()
+	isPolicyPack := req.GetKind() == string(apitype.AnalyzerPlugin)
 	rel := filepath.Join("cmd", "run-plugin")
-	if req.GetKind() == string(apitype.AnalyzerPlugin) {
+	if isPolicyPack {
 		rel = filepath.Join("cmd", "run-policy-pack")
 	}
 	runPath, err := locateModule(info.GetProgramDirectory(), rel)
@@ -360,23 +369,64 @@ func (h *host) RunPlugin(
 	}
 	opts := parseOptions(info.GetOptions().AsMap())
 	args := append([]string{runPath}, opts.nodeargs...)
-	if req.GetKind() == string(apitype.AnalyzerPlugin) {
+	if isPolicyPack {
+		// run-policy-pack takes the engine address first and the pack's directory last.
 		args = append(args, req.GetArgs()...)
 		args = append(args, info.GetProgramDirectory())
 	} else {
 		args = append(args, info.GetProgramDirectory())
 		args = append(args, req.GetArgs()...)
 	}
-	cmd := exec.CommandContext(server.Context(), node, args...)
+
+	env := append([]string{}, req.GetEnv()...)
+	if len(env) == 0 {
+		env = os.Environ()
+	}
+	env = append(env, opts.env()...)
+
+	var sendMu sync.Mutex
+	var stdout io.Writer = streamWriter{server: server, mu: &sendMu, stderr: false}
+	stderr := streamWriter{server: server, mu: &sendMu, stderr: true}
+
+	var proxy *sdk.PolicyProxy
+	if isPolicyPack {
+		// The proxy writes its own port to the engine now; the pack's stdout goes through it.
+		proxy, stdout, err = sdk.NewPolicyProxy(ctx, stdout)
+		if err != nil {
+			return fmt.Errorf("could not start the policy pack proxy: %w", err)
+		}
+		stackCfg, err := proxy.AwaitConfiguration(ctx)
+		if err != nil {
+			return fmt.Errorf("could not get the stack configuration for the policy pack: %w", err)
+		}
+		if stackCfg != nil {
+			env, err = policyPackEnv(env, stackCfg)
+			if err != nil {
+				return err
+			}
+		}
+	}
+
+	cmd := exec.CommandContext(ctx, node, args...)
 	cmd.Dir = req.GetPwd()
-	if req.GetKind() == string(apitype.AnalyzerPlugin) {
+	if isPolicyPack {
+		// As the upstream host does: a pack runs in its own directory (its tsconfig, its node_modules).
 		cmd.Dir = info.GetProgramDirectory()
 	}
-	cmd.Env = append(append([]string{}, req.GetEnv()...), opts.env()...)
-	var sendMu sync.Mutex
-	cmd.Stdout = streamWriter{server: server, mu: &sendMu, stderr: false}
-	cmd.Stderr = streamWriter{server: server, mu: &sendMu, stderr: true}
-	if err := cmd.Run(); err != nil {
+	cmd.Env = env
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
+
+	if proxy != nil {
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("could not run the policy pack: %w", err)
+		}
+		// Attach reads the pack's port, forwards the configuration and waits for node to exit.
+		err = proxy.Attach(ctx, cmd)
+	} else {
+		err = cmd.Run()
+	}
+	if err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			return server.Send(&pulumirpc.RunPluginResponse{
@@ -386,6 +436,33 @@ func (h *host) RunPlugin(
 		return fmt.Errorf("could not run plugin: %w", err)
 	}
 	return nil
+}
+
+// policyPackEnv adds what @pulumi/pulumi reads in a policy pack: the stack's config (keys as
+// `namespace:name`, values as the engine gives them, secrets decrypted) and the stack's identity.
+func policyPackEnv(env []string, c *pulumirpc.AnalyzerStackConfigureRequest) ([]string, error) {
+	set := func(k, v string) {
+		if v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	set("PULUMI_NODEJS_ORGANIZATION", c.GetOrganization())
+	set("PULUMI_NODEJS_PROJECT", c.GetProject())
+	set("PULUMI_NODEJS_STACK", c.GetStack())
+	set("PULUMI_NODEJS_DRY_RUN", strconv.FormatBool(c.GetDryRun()))
+	if cfg := c.GetConfig(); cfg != nil {
+		b, err := json.Marshal(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("could not encode the stack configuration: %w", err)
+		}
+		set("PULUMI_CONFIG", string(b))
+		keys, err := json.Marshal(nonNil(c.GetConfigSecretKeys()))
+		if err != nil {
+			return nil, fmt.Errorf("could not encode the stack's secret keys: %w", err)
+		}
+		set("PULUMI_CONFIG_SECRET_KEYS", string(keys))
+	}
+	return env, nil
 }
 
 // streamWriter forwards a plugin's output to the engine, which reads the port line from stdout.
