@@ -12,7 +12,7 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { countByKind, driftFromSteps, normaliseSteps, unmanagedStripeEndpoints, type DriftItem } from "./driftReport";
 import { REPO_ROOT, TOOLS_BIN } from "./pulumiCli";
 
-export const DRIFT_USAGE = `usage: golive drift --stack NAME [--json] [--remediate [--delete-unmanaged]] [--cwd DIR] [--color auto|always|never]
+export const DRIFT_USAGE = `usage: golive drift --stack NAME [--json] [--remediate [--delete-unmanaged]] [--cwd DIR] [--backend-url URL] [--color auto|always|never]
 
 Refreshes the stack in a preview (nothing is written) and reports what changed behind Pulumi's back:
   deleted, disabled, events_changed, url_changed, secret_rotated, secret_missing, rule_changed,
@@ -21,6 +21,7 @@ Refreshes the stack in a preview (nothing is written) and reports what changed b
 
   --stack NAME          the stack (required)
   --cwd DIR             the Pulumi project folder (default: the current directory)
+  --backend-url URL     the state backend (default: PULUMI_BACKEND_URL, else the logged-in one)
   --json                one JSON document on stdout
   --remediate           show what \`up\` will change, run \`up --refresh\`, then check again
   --delete-unmanaged    with --remediate: also delete the unmanaged Stripe endpoints (never by default)
@@ -40,6 +41,7 @@ export interface DriftOptions {
   deleteUnmanaged: boolean;
   color: boolean;
   record?: string;
+  backendUrl?: string;
 }
 
 /** One check: the drift items and what was looked at. */
@@ -67,6 +69,7 @@ export function parseDriftArgs(argv: string[]): DriftOptions | string {
       if (a === "--stack" || a === "-s") o.stack = value();
       else if (a.startsWith("--stack=")) o.stack = a.slice(8);
       else if (a === "--cwd" || a === "-C") o.cwd = path.resolve(value());
+      else if (a === "--backend-url") o.backendUrl = value();
       else if (a === "--json") o.json = true;
       else if (a === "--remediate") o.remediate = true;
       else if (a === "--delete-unmanaged") o.deleteUnmanaged = true;
@@ -92,7 +95,7 @@ export function useColor(when: string, stream: { isTTY?: boolean } = process.std
 }
 
 /** Selects the stack with the Automation API and our built CLI (or `pulumi` on PATH). */
-export async function selectStack(o: { stack: string; cwd: string }): Promise<Stack> {
+export async function selectStack(o: { stack: string; cwd: string; backendUrl?: string }): Promise<Stack> {
   const auto = await import("@pulumi/pulumi/automation");
   const toolsRoot = path.join(REPO_ROOT, ".tools");
   const pulumiCommand = existsSync(path.join(toolsRoot, "bin", "pulumi"))
@@ -104,6 +107,7 @@ export async function selectStack(o: { stack: string; cwd: string }): Promise<St
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
     NO_COLOR: "1",
+    ...(o.backendUrl ? { PULUMI_BACKEND_URL: o.backendUrl } : {}),
   };
   return auto.LocalWorkspace.selectStack({ stackName: o.stack, workDir: o.cwd }, { pulumiCommand, envVars });
 }

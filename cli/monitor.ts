@@ -16,7 +16,7 @@ import type {
   WebhookDelivery,
 } from "@selgeo-golive/runtime";
 
-export const MONITOR_USAGE = `usage: golive monitor --stack NAME [--json] [--since ISO] [--retry-failed] [--cwd DIR] [--first N]
+export const MONITOR_USAGE = `usage: golive monitor --stack NAME [--json] [--since ISO] [--retry-failed] [--cwd DIR] [--backend-url URL] [--first N]
 
 Reads the stack's Selgeo account (config and outputs of the stack; keys from config, environment or
 awssm:// references) and reports:
@@ -44,6 +44,7 @@ export interface MonitorOptions {
   since: number;
   retryFailed: boolean;
   first: number;
+  backendUrl?: string;
 }
 
 export interface DeliveryProblem {
@@ -82,6 +83,7 @@ export function parseMonitorArgs(argv: string[], now = Date.now()): MonitorOptio
     const v = argv[i + 1];
     if (a === "--stack" || a === "-s") (o.stack = v ?? ""), i++;
     else if (a === "--cwd" || a === "-C") (o.cwd = path.resolve(v ?? ".")), i++;
+    else if (a === "--backend-url") (o.backendUrl = v), i++;
     else if (a === "--json") o.json = true;
     else if (a === "--retry-failed") o.retryFailed = true;
     else if (a === "--first") {
@@ -237,7 +239,7 @@ export async function monitorCommand(argv: string[]): Promise<number> {
   }
   try {
     const { selectStack } = await import("./drift");
-    const stack = await selectStack({ stack: o.stack, cwd: o.cwd });
+    const stack = await selectStack({ stack: o.stack, cwd: o.cwd, backendUrl: o.backendUrl });
     const config = await stack.getAllConfig();
     const outputs = await stack.outputs();
     const runtime = await import("@selgeo-golive/runtime");

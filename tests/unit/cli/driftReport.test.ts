@@ -15,7 +15,7 @@ import {
   unmanagedStripeEndpoints,
   type DriftItem,
 } from "../../../cli/driftReport";
-import { parseDriftArgs, useColor, formatCheck } from "../../../cli/drift";
+import { cleanError, formatCheck, parseDriftArgs, useColor } from "../../../cli/drift";
 
 const recorded = JSON.parse(readFileSync(path.join(__dirname, "fixtures", "drift-preview-steps.json"), "utf8")) as unknown[];
 const URL = "http://127.0.0.1:PORT";
@@ -168,6 +168,7 @@ describe("drift command options and output", () => {
   it.each<[string[], string | Record<string, unknown>]>([
     [["--stack", "live", "--json"], { stack: "live", json: true, remediate: false, color: false }],
     [["--stack=live", "--remediate", "--delete-unmanaged", "--color", "always"], { stack: "live", remediate: true, deleteUnmanaged: true, color: true }],
+    [["--stack", "live", "--backend-url", "s3://bucket?region=eu-west-1", "--cwd", "/tmp"], { stack: "live", backendUrl: "s3://bucket?region=eu-west-1", cwd: "/tmp" }],
     [["--json"], "--stack is required"],
     [["--stack", "x", "--delete-unmanaged"], "--delete-unmanaged only goes with --remediate"],
     [["--stack", "x", "--color", "sometimes"], "--color is auto, always or never"],
@@ -176,6 +177,12 @@ describe("drift command options and output", () => {
     const got = parseDriftArgs(argv);
     if (typeof want === "string") expect(got).toBe(want);
     else expect(got).toMatchObject(want);
+  });
+
+  it("an Automation API error is cut down to the CLI's error lines", () => {
+    const transcript = "code: 255\n stdout: \n stderr: Command failed with exit code 255: pulumi preview\nerror: no stack named 'x' found\n err?: Error: Command failed\nerror: no stack named 'x' found\n";
+    expect(cleanError(new Error(transcript))).toBe("error: no stack named 'x' found");
+    expect(cleanError(new Error("plain"))).toBe("plain");
   });
 
   it("colour only on a TTY without NO_COLOR", () => {
