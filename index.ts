@@ -26,6 +26,7 @@ const cfg = (() => {
       commissionRules: selgeo.getObject("commissionRules"),
       aws: selgeo.getObject("aws"),
       verify: selgeo.getBoolean("verify"),
+      expectedTraffic: selgeo.getObject("expectedTraffic"),
     });
   } catch (e) {
     // RunError prints just the message: every problem with its config path, no stack trace.

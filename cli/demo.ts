@@ -12,7 +12,7 @@ import { SelgeoClient, verifySignatureHeader, RECOMMENDED_EVENTS } from "@selgeo
 import { secrets } from "@selgeo-golive/runtime";
 import { startSandbox } from "../sandbox/server";
 import { startMoto } from "./moto";
-import { PulumiWorkspace } from "./pulumiCli";
+import { PulumiWorkspace, REPO_ROOT } from "./pulumiCli";
 
 interface Step {
   name: string;
@@ -20,9 +20,12 @@ interface Step {
   detail: string;
 }
 
-/** A webhook receiver that accepts only deliveries whose signature verifies with a known secret. */
+/**
+ * A webhook receiver that accepts only deliveries whose signature verifies, reading each path's
+ * signing secret from Secrets Manager when it needs it, as a merchant's server would.
+ */
 class VerifyingReceiver {
-  readonly secrets = new Map<string, string>();
+  constructor(private readonly secretFor: (path: string) => Promise<string | undefined>) {}
   verified = 0;
   rejected = 0;
   /** Event types of the deliveries that verified. */
@@ -34,9 +37,9 @@ class VerifyingReceiver {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
+      req.on("end", async () => {
         const body = Buffer.concat(chunks).toString("utf8");
-        const secret = this.secrets.get(req.url ?? "");
+        const secret = await this.secretFor(req.url ?? "").catch(() => undefined);
         const header = String(req.headers["selgeo-signature"] ?? "");
         if (secret && verifySignatureHeader(header, body, secret).ok) {
           this.verified++;
@@ -75,7 +78,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
   say("1/8 starting the Selgeo sandbox (with its Stripe emulator), moto (AWS Secrets Manager) and a signature-checking webhook receiver");
   const moto = await startMoto({ port: 0 });
   const sandbox = await startSandbox({ port: 0, dataDir: path.join(root, "sandbox-data") });
-  const receiver = new VerifyingReceiver();
+  const receiver = new VerifyingReceiver(async (p) => {
+    const name = secrets.secretNameFor({ stack: "sandbox", kind: "webhook-endpoint", name: p.replace(/^\//, "") });
+    return (await secrets.readGeneratedSecret({ arn: name, ...moto.clientConfig })).value;
+  });
   await receiver.start();
   const sk = sandbox.info.keys.test.sk;
   const client = new SelgeoClient({ baseUrl: sandbox.url, apiKey: sk });
@@ -100,6 +106,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
         "selgeo:stripeApiUrl": sandbox.stripeUrl,
         "selgeo:webhookEndpoints": endpoints,
         "selgeo:stripe": {},
+        // Live stacks verify before activation by default; the rehearsal does it too.
+        "selgeo:verify": true,
         "selgeo:program": { name: "Acme Partners", description: "Rehearsal program", status: "active" },
         "selgeo:commissionRules": {
           standard: { type: "percentage", percentage: 20, basis: "gross", holdPeriodDays: 0, autoApprove: true, recurringMonths: 12 },
@@ -112,11 +120,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
     say("3/8 pulumi preview (the review diff)");
     const preview = await ws.mustRun(["preview", "--diff"]);
     say(indent(preview.stdout));
-    record("preview", /\+ 8 to create/.test(preview.stdout), "2 webhook endpoints, the Stripe endpoint and integration, program, rule and status, and the stack to create");
+    record("preview", /\+ 9 to create/.test(preview.stdout), "2 webhook endpoints, the Stripe endpoint and integration, program, rule, verification and status, and the stack to create");
 
-    say("4/8 pulumi up");
-    const up = await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    say("4/8 pulumi up, with the go-live policy pack (advisory on a test stack, mandatory on live)");
+    const up = await ws.mustRun(["up", "--yes", "--skip-preview", "--policy-pack", path.join(REPO_ROOT, "policy")]);
     say(indent(up.stdout.split("\n").filter((l) => /created|Resources|Duration|\+ /.test(l)).join("\n")));
+    record("verified before activation", /GoLiveVerification go-live created/.test(up.stdout), "pings, a rejected forged ping, stored secrets and a Stripe test event all passed before the program's status was applied");
     const out = await ws.outputs(true);
     const ids = out.webhookEndpointIds as Record<string, string>;
     const secretArns = out.webhookSecretArns as Record<string, string>;
@@ -124,10 +133,6 @@ export async function demoCommand(argv: string[]): Promise<number> {
     say(`    invite link: ${out.inviteUrl}\n    application form: ${out.applicationUrl}`);
 
     say("5/8 verifying each webhook endpoint (checklist item 4)");
-    // The receiver reads each signing secret from Secrets Manager, as the merchant's servers would.
-    for (const [name, arn] of Object.entries(secretArns)) {
-      receiver.secrets.set(`/${name}`, (await secrets.readGeneratedSecret({ arn, ...moto.clientConfig })).value);
-    }
     record("secrets", Object.keys(secretArns).length === 2, `each whsec_ is in Secrets Manager (${Object.values(secretArns).map((a) => a.split(":secret:")[1]).join(", ")}), not in state`);
     for (const [name, id] of Object.entries(ids)) {
       const good = await client.pingWebhookEndpoint(id, { signature: "valid" });

@@ -110,6 +110,15 @@ export const StackConfig = z
     program: ProgramConfig.optional(),
     commissionRules: z.record(z.string(), CommissionRuleConfig).default({}),
     aws: AwsConfig.optional(),
+    /** Traffic the merchant expects, per minute; the policy pack checks it against the rate limits. */
+    expectedTraffic: z
+      .object({
+        clicksPerMinute: z.number().min(0).optional(),
+        conversionsPerMinute: z.number().min(0).optional(),
+        apiRequestsPerMinute: z.number().min(0).optional(),
+      })
+      .strict()
+      .optional(),
     /** Run the go-live verification before the program's status; default: on for live stacks. */
     verify: z.boolean({ error: "selgeo:verify is true or false" }).optional(),
   })
@@ -151,6 +160,7 @@ export interface RawStackConfig {
   stripeSecretKey?: unknown;
   aws?: unknown;
   verify?: unknown;
+  expectedTraffic?: unknown;
   webhookEndpoints?: unknown;
   stripe?: unknown;
   program?: unknown;
@@ -180,6 +190,7 @@ export function parseStackConfig(raw: RawStackConfig, env: NodeJS.ProcessEnv = p
     commissionRules: raw.commissionRules,
     aws: raw.aws,
     verify: raw.verify,
+    expectedTraffic: raw.expectedTraffic,
   });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${configPath(issue.path)}: ${issue.message}`);
