@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
+import { invalidateSnapshots, readCommissionRule } from "../listCache";
 import { selgeoClient } from "../providerSettings";
 import { COMMISSION_BASES, COMMISSION_RULE_TYPES, MODES, STRIPE_CONVERSION_EVENTS, type CommissionRule, type CommissionRuleCreate, type Mode } from "../schemas";
 import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
@@ -117,6 +118,7 @@ function wireBody(i: CommissionRuleInputs): CommissionRuleCreate {
 
 /** Creates the rule with an idempotency key derived from identity and inputs. */
 export async function create(inputs: CommissionRuleInputs): Promise<{ id: string; outs: CommissionRuleOutputs }> {
+  invalidateSnapshots();
   const client = (await selgeoClient());
   const body = wireBody(inputs);
   if (inputs.adoptId) {
@@ -139,7 +141,7 @@ export async function read(
   props: Partial<CommissionRuleOutputs>,
 ): Promise<{ id: string; props?: CommissionRuleOutputs; inputs?: CommissionRuleInputs }> {
   if (!props.programId) return { id: "" };
-  const rule = await (await selgeoClient()).findCommissionRule(props.programId, id);
+  const rule = await readCommissionRule(await selgeoClient(), props.programId, id);
   if (!rule) return { id: "" };
   const inputs = dropUndefined({ ...fromWire(props.resourceKey ?? id, rule), adoptId: props.adoptId });
   return { id: rule.id, props: toOutputs(inputs, rule), inputs };
@@ -147,6 +149,7 @@ export async function read(
 
 /** Updates the rule's terms in place. */
 export async function update(id: string, _olds: CommissionRuleOutputs, news: CommissionRuleInputs): Promise<{ outs: CommissionRuleOutputs }> {
+  invalidateSnapshots();
   const rule = await (await selgeoClient()).updateCommissionRule(news.programId, id, wireBody(news));
   return { outs: toOutputs(news, rule) };
 }
@@ -154,6 +157,7 @@ export async function update(id: string, _olds: CommissionRuleOutputs, news: Com
 /** Deletes the rule; one already gone counts as deleted. */
 export async function remove(id: string, props: Partial<CommissionRuleOutputs>): Promise<void> {
   if (!props.programId) return;
+  invalidateSnapshots();
   await (await selgeoClient()).deleteCommissionRule(props.programId, id);
 }
 

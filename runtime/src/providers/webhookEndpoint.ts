@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { SelgeoNotFoundError } from "../errors";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
+import { invalidateSnapshots, readWebhookEndpoint } from "../listCache";
 import { selgeoClient } from "../providerSettings";
 import { EVENT_TYPES, MODES, type Mode, type WebhookEndpoint } from "../schemas";
 import { checkWebhookUrl } from "../urlRules";
@@ -146,6 +147,7 @@ function normaliseField(k: (typeof UPDATABLE)[number], v: unknown): unknown {
  * on the rerun instead of a duplicate.
  */
 export async function create(inputs: WebhookEndpointInputs): Promise<{ id: string; outs: WebhookEndpointOutputs }> {
+  invalidateSnapshots();
   const client = (await selgeoClient());
   const body = wireBody(inputs);
   if (inputs.adoptId) {
@@ -177,13 +179,8 @@ export async function read(
   props: Partial<WebhookEndpointOutputs>,
 ): Promise<{ id: string; props?: WebhookEndpointOutputs; inputs?: WebhookEndpointInputs }> {
   const client = (await selgeoClient());
-  let ep: WebhookEndpoint;
-  try {
-    ep = await client.getWebhookEndpoint(id);
-  } catch (e) {
-    if (e instanceof SelgeoNotFoundError) return { id: "" };
-    throw e;
-  }
+  const ep = await readWebhookEndpoint(client, id);
+  if (!ep) return { id: "" };
   const mode: Mode = ep.livemode ? "live" : "test";
   const inputs: WebhookEndpointInputs = dropUndefined({
     resourceKey: props.resourceKey ?? ep.metadata[MANAGED_BY_METADATA_KEY] ?? id,
@@ -220,6 +217,7 @@ export async function update(
   olds: WebhookEndpointOutputs,
   news: WebhookEndpointInputs,
 ): Promise<{ outs: WebhookEndpointOutputs }> {
+  invalidateSnapshots();
   let ep = await (await selgeoClient()).updateWebhookEndpoint(id, wireBody(news));
   let stored: StoredSecret = { secretArn: olds.secretArn ?? "", secretVersionId: olds.secretVersionId ?? "", secretFingerprint: olds.secretFingerprint ?? "" };
   const declaredRotation = (news.secretRotation ?? 0) !== (olds.secretRotation ?? 0);
@@ -245,6 +243,7 @@ async function rotate(inputs: WebhookEndpointInputs, id: string, replacing: stri
 
 /** Deletes the endpoint (one already gone counts as deleted), then its secret in Secrets Manager. */
 export async function remove(id: string, props: Partial<WebhookEndpointOutputs> = {}): Promise<void> {
+  invalidateSnapshots();
   await (await selgeoClient()).deleteWebhookEndpoint(id);
   await forgetSecret(props);
 }
