@@ -27,6 +27,7 @@ const cfg = (() => {
       aws: selgeo.getObject("aws"),
       verify: selgeo.getBoolean("verify"),
       expectedTraffic: selgeo.getObject("expectedTraffic"),
+      publishableKey: selgeo.get("publishableKey"),
     });
   } catch (e) {
     // RunError prints just the message: every problem with its config path, no stack trace.
@@ -165,4 +166,8 @@ export const programId = program?.programId;
 export const programStatusValue = programStatus?.status;
 export const inviteUrl = program?.inviteUrl;
 export const applicationUrl = program?.applicationUrl;
+/** Checklist item 1: the tracking snippet for the site's pages, with this stack's publishable key. */
+export const trackingSnippet = cfg.publishableKey
+  ? `<script async src="${runtime.TRACKING_SCRIPT_URL}" data-merchant="${cfg.publishableKey}"></script>`
+  : undefined;
 export const commissionRuleIds = Object.fromEntries(rules.map(([name, r]) => [name, r.ruleId]));

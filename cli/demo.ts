@@ -104,6 +104,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         "selgeo:mode": "test",
         "selgeo:apiUrl": sandbox.url,
         "selgeo:stripeApiUrl": sandbox.stripeUrl,
+        "selgeo:publishableKey": sandbox.info.keys.test.pk,
         "selgeo:webhookEndpoints": endpoints,
         "selgeo:stripe": {},
         // Live stacks verify before activation by default; the rehearsal does it too.
@@ -130,7 +131,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const ids = out.webhookEndpointIds as Record<string, string>;
     const secretArns = out.webhookSecretArns as Record<string, string>;
     record("up", Object.keys(ids).length === 2 && out.programStatusValue === "active", `endpoints ${Object.values(ids).join(", ")}; program ${out.programId} active`);
-    say(`    invite link: ${out.inviteUrl}\n    application form: ${out.applicationUrl}`);
+    say(`    invite link: ${out.inviteUrl}\n    application form: ${out.applicationUrl}\n    tracking snippet: ${out.trackingSnippet}`);
 
     say("5/8 verifying each webhook endpoint (checklist item 4)");
     record("secrets", Object.keys(secretArns).length === 2, `each whsec_ is in Secrets Manager (${Object.values(secretArns).map((a) => a.split(":secret:")[1]).join(", ")}), not in state`);

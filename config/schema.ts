@@ -110,6 +110,11 @@ export const StackConfig = z
     program: ProgramConfig.optional(),
     commissionRules: z.record(z.string(), CommissionRuleConfig).default({}),
     aws: AwsConfig.optional(),
+    /** The publishable key (`pk_…`) of this mode, for the tracking snippet output. Public by design. */
+    publishableKey: z
+      .string()
+      .regex(/^pk_(test|live)_[A-Za-z0-9]+$/, "publishableKey is the pk_test_… or pk_live_… key of the tracking snippet")
+      .optional(),
     /** Traffic the merchant expects, per minute; the policy pack checks it against the rate limits. */
     expectedTraffic: z
       .object({
@@ -134,6 +139,10 @@ export const StackConfig = z
     for (const [name, ep] of Object.entries(cfg.webhookEndpoints)) {
       const res = checkWebhookUrl(ep.url, cfg.mode);
       if (!res.ok) ctx.addIssue({ code: "custom", path: ["webhookEndpoints", name, "url"], message: res.message });
+    }
+    const pkMode = /^pk_(test|live)_/.exec(cfg.publishableKey ?? "")?.[1];
+    if (pkMode && pkMode !== cfg.mode) {
+      ctx.addIssue({ code: "custom", path: ["publishableKey"], message: `a ${pkMode}-mode key on a ${cfg.mode} stack: the tracking snippet needs the pk_${cfg.mode}_ key (checklist item 1)` });
     }
     if (Object.keys(cfg.commissionRules).length > 0 && !cfg.program) {
       ctx.addIssue({ code: "custom", path: ["commissionRules"], message: "commission rules belong to a program: declare selgeo:program" });
@@ -161,6 +170,7 @@ export interface RawStackConfig {
   aws?: unknown;
   verify?: unknown;
   expectedTraffic?: unknown;
+  publishableKey?: unknown;
   webhookEndpoints?: unknown;
   stripe?: unknown;
   program?: unknown;
@@ -191,6 +201,7 @@ export function parseStackConfig(raw: RawStackConfig, env: NodeJS.ProcessEnv = p
     aws: raw.aws,
     verify: raw.verify,
     expectedTraffic: raw.expectedTraffic,
+    publishableKey: raw.publishableKey,
   });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${configPath(issue.path)}: ${issue.message}`);

@@ -47,6 +47,9 @@ export const RATE_LIMITS = {
   generalPerIp: 300,
 } as const;
 
+/** Where the tracking snippet loads Selgeo's script from. */
+export const TRACKING_SCRIPT_URL = "https://cdn.selgeo.com/track.js";
+
 /** Signature header tolerance for `Selgeo-Signature`, seconds. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 

@@ -87,6 +87,7 @@ beforeAll(async () => {
       "selgeo:mode": "test",
       "selgeo:apiUrl": sandbox.url,
       "selgeo:stripeApiUrl": sandbox.stripeUrl,
+      "selgeo:publishableKey": sandbox.info.keys.test.pk,
       "selgeo:webhookEndpoints": {
         orders: {
           url: `${receiverUrl}/orders`,
@@ -126,6 +127,8 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
     const prog = await api("GET", `/api/v1/programs/${out.programId}`);
     expect(prog.status).toBe("active");
     expect(out.inviteUrl).toBe(prog.invite_url);
+    expect(out.applicationUrl).toBe(prog.application_url);
+    expect(out.trackingSnippet).toContain(`data-merchant="${sandbox.info.keys.test.pk}"`);
     const integration = await api("GET", "/api/v1/integrations/stripe");
     expect(integration.connected).toBe(true);
     expect(integration.webhook_secret_configured).toBe(true);

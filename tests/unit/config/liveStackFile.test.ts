@@ -37,3 +37,25 @@ describe("Pulumi.live.yaml", () => {
     expect(file).not.toMatch(/(sk|rk|pk)_(test|live)_[A-Za-z0-9]{8,}|whsec_[A-Za-z0-9]{8,}/);
   });
 });
+
+describe("Pulumi.sandbox.yaml", () => {
+  const file = readFileSync(path.resolve(__dirname, "../../../Pulumi.sandbox.yaml"), "utf8");
+  const cfg = (load(file) as { config: Record<string, unknown> }).config;
+
+  it("is a valid test config once the sandbox's key is in the environment, and holds no key", () => {
+    const parsed = parseStackConfig(
+      {
+        mode: cfg["selgeo:mode"],
+        apiUrl: cfg["selgeo:apiUrl"],
+        webhookEndpoints: cfg["selgeo:webhookEndpoints"],
+        stripe: cfg["selgeo:stripe"],
+        program: cfg["selgeo:program"],
+        commissionRules: cfg["selgeo:commissionRules"],
+        aws: cfg["selgeo:aws"],
+      },
+      { SELGEO_SECRET_KEY: "sk_test_" + "fake".repeat(6), STRIPE_SECRET_KEY: "sk_test_" + "fake".repeat(6) },
+    );
+    expect(parsed.mode).toBe("test");
+    expect(file).not.toMatch(/(sk|rk|pk)_(test|live)_[A-Za-z0-9]{8,}|whsec_[A-Za-z0-9]{8,}/);
+  });
+});

@@ -79,6 +79,7 @@ describe("stack config", () => {
     ["unknown program status", { program: { name: "x", status: "launched" } }, /^selgeo:program\.status: status is "draft", "active" or "paused"/],
     ["bad Stripe account id", { stripe: { accountId: "12345" } }, /^selgeo:stripe\.accountId: accountId is a Stripe account id/],
     ["api url that is not a URL", { apiUrl: "selgeo" }, /^selgeo:apiUrl: /],
+    ["a test publishable key in a live snippet", { publishableKey: key("pk_test") } as Partial<RawStackConfig>, /^selgeo:publishableKey: a test-mode key on a live stack: the tracking snippet needs the pk_live_ key/],
   ];
 
   it.each(hostile)("%s", (_name, over, expected) => {
