@@ -3,7 +3,7 @@
  * PULUMI_HOME, a `file://` backend, and a project folder of its own whose `main` points at this
  * repository's program, so stack files and state never land in the working tree.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -103,27 +103,33 @@ export class PulumiWorkspace {
 
   /** Runs `pulumi <args>` in the project folder with the stack selected. */
   run(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+    return this.start(args, extraEnv).done;
+  }
+
+  /** Starts `pulumi <args>` and hands back the process (to signal it) and its result. */
+  start(args: string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
     const fullArgs = [...args, "--stack", this.opts.stack, "--non-interactive"];
     if (args[0] === "stack" && args[1] === "init") fullArgs.splice(fullArgs.indexOf("--stack"), 2);
-    return new Promise((resolve, reject) => {
-      const child = spawn(PULUMI_BIN, fullArgs, {
-        cwd: this.projectDir,
-        env: { ...this.env, ...extraEnv },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+    const child = spawn(PULUMI_BIN, fullArgs, {
+      cwd: this.projectDir,
+      env: { ...this.env, ...extraEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const done = new Promise<CliResult>((resolve, reject) => {
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (d: Buffer) => {
+      child.stdout!.on("data", (d: Buffer) => {
         stdout += d;
         if (this.opts.echo) process.stderr.write(d);
       });
-      child.stderr.on("data", (d: Buffer) => {
+      child.stderr!.on("data", (d: Buffer) => {
         stderr += d;
         if (this.opts.echo) process.stderr.write(d);
       });
       child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 137 : 1), stdout, stderr }));
     });
+    return { child, done };
   }
 
   /** Like run, but throws with the CLI's output when it fails. */
