@@ -190,7 +190,7 @@ describe("sandbox: the Stripe integration (Selgeo side)", () => {
     const test = StripeIntegration.parse((await call(base, "GET", "/api/v1/integrations/stripe", { key: sk })).body);
     expect(test).toEqual({
       object: "stripe_integration", livemode: false, connected: false, account_id: null,
-      webhook_url: `${base}/v1/stripe/webhooks/${accountId}/test`, webhook_secret_configured: false, fee_data_available: false,
+      webhook_url: `${base}/v1/stripe/webhooks/${accountId}/test`, webhook_secret_configured: false, webhook_secret_fingerprint: null, fee_data_available: false,
     });
     const live = StripeIntegration.parse((await call(base, "GET", "/api/v1/integrations/stripe", { key: sb.info.keys.live.sk })).body);
     expect(live.webhook_url).toBe(`${base}/v1/stripe/webhooks/${accountId}/live`);
