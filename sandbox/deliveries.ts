@@ -6,8 +6,6 @@
  * schedule in a second. Each delivery re-sends the exact bytes of its event, so a receiver that
  * stored the first attempt's body can deduplicate by `Selgeo-Event-Id`.
  */
-import * as http from "http";
-import * as https from "https";
 import type { DeliveryStatus, WebhookDelivery, WebhookEventPayload } from "../runtime/src/schemas";
 import { EVENT_TYPES, ID_PREFIXES, RETRY_SCHEDULE_SECONDS } from "../runtime/src/schemas";
 import { buildSignatureHeader, generateWebhookSecret, SELGEO_SIGNATURE_HEADER } from "../runtime/src/signature";
@@ -17,6 +15,7 @@ import type { EndpointRow } from "./endpoints";
 import { signingSecrets } from "./endpoints";
 import { ApiError } from "./errors";
 import { newId } from "./ids";
+import { postWebhook } from "./postWebhook";
 
 /** How long a receiver may take to answer, milliseconds. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -189,7 +188,7 @@ export class DeliveryService {
     this.aborts.add(controller);
     let outcome: { status: number | null; error: string | null };
     try {
-      outcome = await postJson(endpoint.url, payload, {
+      outcome = await postWebhook(endpoint.url, payload, {
         "User-Agent": "Selgeo-Sandbox/1 (+webhooks)",
         [SELGEO_SIGNATURE_HEADER]: buildSignatureHeader(t, secrets, payload),
         "Selgeo-Event-Id": row.event_id,
@@ -247,45 +246,3 @@ export class DeliveryService {
   }
 }
 
-/**
- * POSTs a body and reports the status code, or why there is none. node:http rather than fetch:
- * fetch refuses "bad ports" (e.g. 6000) that a merchant's local receiver may well use, and
- * follows redirects, which for a webhook would hide a misconfigured URL behind a success.
- */
-function postJson(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<{ status: number | null; error: string | null }> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (status: number | null, error: string | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ status, error });
-    };
-    const target = new URL(url);
-    const request = (target.protocol === "https:" ? https : http).request(target, {
-      method: "POST",
-      headers: { ...headers, "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(body)) },
-      // One connection per attempt: no pooled socket from an earlier attempt can go stale.
-      agent: false,
-      signal,
-    });
-    const timer = setTimeout(() => {
-      done(null, `timed out after ${timeoutMs} ms`);
-      request.destroy();
-    }, timeoutMs);
-    request.on("response", (res) => {
-      // Drain the body: the attempt is over only when the receiver finished answering.
-      res.on("data", () => {});
-      res.on("end", () => done(res.statusCode ?? null, null));
-      res.on("error", (err) => done(res.statusCode ?? null, err.message));
-    });
-    request.on("error", (err: NodeJS.ErrnoException) => done(null, signal.aborted ? "aborted: sandbox shutting down" : (err.code ?? err.message)));
-    request.end(body);
-  });
-}

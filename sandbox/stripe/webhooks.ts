@@ -15,12 +15,11 @@
  * error or no answer within the timeout is a failure. Due deliveries survive a restart.
  */
 import { createHmac } from "crypto";
-import * as http from "http";
-import * as https from "https";
 import type { SandboxClock } from "../clock";
 import type { SandboxDb } from "../db";
 import { newId } from "../ids";
 import type { StripeEndpointRow } from "./endpoints";
+import { postWebhook } from "../postWebhook";
 
 /** The API version events are rendered in when an endpoint has none: the version stripe-node 23.1 pins. */
 export const DEFAULT_STRIPE_API_VERSION = "2026-10-28.endive";
@@ -243,12 +242,13 @@ export class StripeWebhookService {
     this.aborts.add(controller);
     let outcome: { status: number | null; error: string | null };
     try {
-      outcome = await postJson(
+      outcome = await postWebhook(
         row.url,
         row.body,
         { "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)", "Stripe-Signature": stripeSignatureHeader(endpoint.secret, t, row.body) },
         this.timeoutMs,
         controller.signal,
+        "application/json; charset=utf-8",
       );
     } finally {
       this.aborts.delete(controller);
@@ -278,37 +278,3 @@ export class StripeWebhookService {
   }
 }
 
-/**
- * POSTs a body and reports the status code, or why there is none. node:http rather than fetch:
- * fetch refuses "bad ports" a local receiver may use, and follows redirects, which would hide a
- * misconfigured URL behind a success.
- */
-function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<{ status: number | null; error: string | null }> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (status: number | null, error: string | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ status, error });
-    };
-    const target = new URL(url);
-    const request = (target.protocol === "https:" ? https : http).request(target, {
-      method: "POST",
-      headers: { ...headers, "Content-Type": "application/json; charset=utf-8", "Content-Length": String(Buffer.byteLength(body)) },
-      agent: false,
-      signal,
-    });
-    const timer = setTimeout(() => {
-      done(null, `timed out after ${timeoutMs} ms`);
-      request.destroy();
-    }, timeoutMs);
-    request.on("response", (res) => {
-      res.on("data", () => {});
-      res.on("end", () => done(res.statusCode ?? null, null));
-      res.on("error", (err) => done(res.statusCode ?? null, err.message));
-    });
-    request.on("error", (err: NodeJS.ErrnoException) => done(null, signal.aborted ? "aborted: sandbox shutting down" : (err.code ?? err.message)));
-    request.end(body);
-  });
-}
