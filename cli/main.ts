@@ -11,6 +11,7 @@ commands:
   drift --stack NAME [--json] [--remediate]   drift behind Pulumi's back (exit 0 none, 2 drift, 1 error)
   monitor --stack NAME [--json] [--since ISO]  post-launch health (exit 0 ok, 3 attention, 4 failing, 1 error)
   (verify, checklist and cleanup-test read a deployed stack; they also take --cwd DIR and --backend-url URL)
+  flow --stack NAME --landing URL [--partner prt_…] [--timeout S]  checklist 7, guided: referral link, real purchase, refund, each step checked
   verify --stack NAME [--json]         ping each endpoint, prove forged signatures are rejected, Stripe test event (exit 1 on failure)
   checklist --stack NAME [--json]      the eight checklist items + post-launch: passed / failed / needs attention
   cleanup-test --stack NAME [--apply] [--test-key sk_test_…] [--json]  list (remove with --apply) test-mode test data
@@ -38,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     // stack commands: verify, checklist, cleanup-test
     case "verify":
       return (await import("./verify")).verifyCommand(rest);
+    case "flow":
+      return (await import("./flow")).flowCommand(rest);
     case "checklist":
       return (await import("./checklist")).checklistCommand(rest);
     case "cleanup-test":
