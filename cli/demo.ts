@@ -4,6 +4,7 @@
  * endpoint pinged and its signature verified by a local receiver (and a forged one rejected), a
  * change made behind Pulumi's back detected and repaired. Exit 0 only when every step passed.
  */
+import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -177,6 +178,18 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const repaired = await client.getWebhookEndpoint(ids.orders);
     const program = await client.request<{ status: string }>("GET", `/api/v1/programs/${prog}`);
     record("drift repaired", repaired.status === "enabled" && program.status === "active", `orders is ${repaired.status} again (same id), the program is ${program.status}`);
+
+    say("the go-live checklist (golive checklist --stack sandbox)");
+    // Not spawnSync: the sandbox it talks to runs in this very process.
+    const checklist = await new Promise<{ status: number; output: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin", "golive.js"), "checklist", "--stack", "sandbox"], { cwd: ws.projectDir, env: ws.cliEnv() });
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => (output += d));
+      child.stderr.on("data", (d: Buffer) => (output += d));
+      child.on("close", (code) => resolve({ status: code ?? 1, output }));
+    });
+    say(indent(checklist.output));
+    record("checklist", checklist.status === 0, "no checklist item failed");
   } catch (e) {
     record("demo", false, e instanceof Error ? e.message : String(e));
   } finally {

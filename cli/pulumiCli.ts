@@ -106,6 +106,11 @@ export class PulumiWorkspace {
     return this.start(args, extraEnv).done;
   }
 
+  /** The environment every CLI run gets (backend, home, tools on PATH, the caller's extras). */
+  cliEnv(): NodeJS.ProcessEnv {
+    return { ...this.env };
+  }
+
   /** Starts `pulumi <args>` and hands back the process (to signal it) and its result. */
   start(args: string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
     const fullArgs = [...args, "--stack", this.opts.stack, "--non-interactive"];

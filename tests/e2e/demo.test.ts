@@ -11,7 +11,7 @@ it("golive demo rehearses the whole go-live on the sandbox and exits 0", { timeo
   const output = r.stdout + r.stderr;
   expect(r.status, output).toBe(0);
   expect(output).toMatch(/demo passed: \d+ checks/);
-  for (const step of ["preview", "up", "verified before activation", "secrets", "ping orders", "forged ping orders", "stripe test event", "purchase", "refund", "drift detected", "drift repaired"]) {
+  for (const step of ["preview", "up", "verified before activation", "secrets", "ping orders", "forged ping orders", "stripe test event", "purchase", "refund", "drift detected", "drift repaired", "checklist"]) {
     expect(output, step).toMatch(new RegExp(`✔ ${step}:`));
   }
   expect(output).not.toMatch(/✘/);
