@@ -14,12 +14,12 @@
  * failure the delivery is `failed` for good. 2xx is success; anything else, a redirect, a connection
  * error or no answer within the timeout is a failure. Due deliveries survive a restart.
  */
-import { createHmac } from "crypto";
 import type { SandboxClock } from "../clock";
 import type { SandboxDb } from "../db";
 import { newId } from "../ids";
 import type { StripeEndpointRow } from "./endpoints";
 import { postWebhook } from "../postWebhook";
+import { signPayload } from "../../runtime/src/signature";
 
 /** The API version events are rendered in when an endpoint has none: the version stripe-node 23.1 pins. */
 export const DEFAULT_STRIPE_API_VERSION = "2026-10-28.endive";
@@ -98,8 +98,8 @@ function deliveryObject(row: DeliveryRow): StripeDelivery {
 
 /** `t=…,v1=…` for a body, as Stripe signs. */
 export function stripeSignatureHeader(secret: string, timestamp: number, body: string): string {
-  const v1 = createHmac("sha256", secret).update(`${timestamp}.${body}`, "utf8").digest("hex");
-  return `t=${timestamp},v1=${v1}`;
+  // Stripe's scheme is Selgeo's: HMAC-SHA256 of "<t>.<raw body>", hex.
+  return `t=${timestamp},v1=${signPayload(secret, timestamp, body)}`;
 }
 
 /** Creates events, delivers them and retries failures for one emulator. */
