@@ -33,7 +33,8 @@ awssm:// references) and reports:
 exit codes (the most severe wins):
   0  healthy
   3  needs attention: commissions in needs_review, or fraud alerts since --since
-  4  failing: failed or dead-lettered deliveries (also when --retry-failed re-queued them)
+  4  failing: failed or dead-lettered deliveries (also when --retry-failed re-queued them); a ping
+     forged on purpose by verification is expected to fail and is not counted
   1  error (stack not found, Selgeo unreachable, bad options)
 `;
 
@@ -61,6 +62,18 @@ export interface DeliveryProblem {
   retried?: { status: string } | { error: string };
 }
 
+/**
+ * A ping forged on purpose (verification proving the receiver rejects bad signatures) is
+ * expected to fail: it says nothing about the receiver's health. Servers that do not report a
+ * delivery's `signature` are matched by how Selgeo treats a forged ping: rejected with a 4xx once,
+ * never scheduled for a retry.
+ */
+export function isForgedPing(d: WebhookDelivery): boolean {
+  if (d.event_type !== "ping") return false;
+  if (d.signature !== undefined) return d.signature === "invalid";
+  return d.status === "failed" && d.attempts === 1 && d.next_retry_at === null && d.response_status !== null && d.response_status >= 400 && d.response_status < 500;
+}
+
 export interface MonitorReport {
   stack: string;
   checkedAt: string;
@@ -68,7 +81,8 @@ export interface MonitorReport {
   status: "healthy" | "needs_attention" | "failing";
   exitCode: 0 | 3 | 4;
   program?: { id: string; name: string; status: string; activatedAt: string | null };
-  deliveries: { failed: DeliveryProblem[]; deadLettered: DeliveryProblem[] };
+  /** `forgedPingsRejected`: verification's forged pings that failed as they should (not counted). */
+  deliveries: { failed: DeliveryProblem[]; deadLettered: DeliveryProblem[]; forgedPingsRejected: number };
   attributionAudit: Array<{ id: string; type: string; message: string; conversion: string | null; created: string }>;
   fraudAlerts: Array<{ id: string; conversion: string; partner: string; reasons: string[]; created: string }>;
   needsReview: Array<{ id: string; partner: string; conversion: string; amount: number; currency: string; reason: string | null; created: string }>;
@@ -146,8 +160,11 @@ export async function buildMonitorReport(
     created: iso(d.created)!,
     retry: retryAction(d),
   });
+  let forgedPingsRejected = 0;
   const deliveries = async (status: "failed" | "dead_lettered") =>
-    (await collect((startingAfter) => client.listWebhookDeliveries({ status, limit: 100, startingAfter }))).map(problem);
+    (await collect((startingAfter) => client.listWebhookDeliveries({ status, limit: 100, startingAfter })))
+      .filter((d) => (isForgedPing(d) ? (forgedPingsRejected++, false) : true))
+      .map(problem);
   const failed = await deliveries("failed");
   const deadLettered = await deliveries("dead_lettered");
 
@@ -192,7 +209,7 @@ export async function buildMonitorReport(
     status: exitCode === 4 ? "failing" : exitCode === 3 ? "needs_attention" : "healthy",
     exitCode,
     ...(program ? { program: { id: program.id, name: program.name, status: program.status, activatedAt: iso(program.activated_at) } } : {}),
-    deliveries: { failed, deadLettered },
+    deliveries: { failed, deadLettered, forgedPingsRejected },
     attributionAudit: audit.map((a) => ({ id: a.id, type: a.type, message: a.message, conversion: a.conversion, created: iso(a.created)! })),
     fraudAlerts: fraud.map((f) => ({ id: f.id, conversion: f.conversion, partner: f.partner, reasons: f.reasons, created: iso(f.created)! })),
     needsReview: review.map((c) => ({ id: c.id, partner: c.partner, conversion: c.conversion, amount: c.amount, currency: c.currency, reason: c.reason, created: iso(c.created)! })),
@@ -213,6 +230,7 @@ export function formatMonitorReport(r: MonitorReport): string {
     if (d.retried) L.push(`    retried: ${"status" in d.retried ? d.retried.status : `error: ${d.retried.error}`}`);
   }
   if (dl.length > 0 && !dl.some((d) => d.retried)) L.push(`  retry all: ${dl[0].retry.golive}`);
+  if (r.deliveries.forgedPingsRejected > 0) L.push(`forged pings rejected by your receivers (expected, from verification; not counted): ${r.deliveries.forgedPingsRejected}`);
   L.push(`commissions in needs_review: ${r.needsReview.length}`);
   for (const c of r.needsReview) L.push(`  ${c.id} ${c.amount} ${c.currency} partner ${c.partner}: ${c.reason ?? ""}`);
   L.push(`fraud alerts: ${r.fraudAlerts.length}`);

@@ -55,6 +55,9 @@ export function deliveryObject(row: DeliveryRow): WebhookDelivery {
     attempts: row.attempts,
     response_status: row.response_status,
     next_retry_at: row.next_retry_at,
+    // Says whether this delivery was a deliberately forged ping, so a monitor can tell
+    // verification's expected rejections from a receiver that is really failing.
+    signature: row.forge_signature ? "invalid" : "valid",
     created: row.created,
   };
 }

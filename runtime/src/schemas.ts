@@ -164,6 +164,8 @@ export const WebhookDelivery = z.object({
   attempts: z.number().int(),
   response_status: z.number().int().nullable(),
   next_retry_at: z.number().int().nullable(),
+  /** `invalid` for a ping forged on purpose (`POST …/ping {"signature":"invalid"}`); absent on older servers. */
+  signature: z.enum(["valid", "invalid"]).optional(),
   created: z.number().int(),
 });
 export type WebhookDelivery = z.infer<typeof WebhookDelivery>;

@@ -59,7 +59,7 @@ describe("sandbox: signed deliveries, retries and dead-lettering", () => {
     const res = await ping(ep.id);
     expect(res.status).toBe(200);
     const delivery = WebhookDelivery.parse(res.body);
-    expect(delivery).toMatchObject({ object: "webhook_delivery", livemode: false, endpoint: ep.id, event_type: "ping", status: "succeeded", attempts: 1, response_status: 200, next_retry_at: null });
+    expect(delivery).toMatchObject({ object: "webhook_delivery", livemode: false, endpoint: ep.id, event_type: "ping", status: "succeeded", attempts: 1, response_status: 200, next_retry_at: null, signature: "valid" });
     expect(delivery.id).toMatch(/^del_/);
     expect(delivery.event).toMatch(/^evt_/);
 
@@ -80,7 +80,8 @@ describe("sandbox: signed deliveries, retries and dead-lettering", () => {
     const res = await ping(ep.id, "invalid");
     const delivery = WebhookDelivery.parse(res.body);
     expect(verifying.received.at(-1)!.status).toBe(400);
-    expect(delivery).toMatchObject({ status: "failed", attempts: 1, response_status: 400 });
+    // `signature` tells a monitor this failure was the drill, not a broken receiver.
+    expect(delivery).toMatchObject({ status: "failed", attempts: 1, response_status: 400, signature: "invalid" });
     // A forged ping is a drill, not a delivery to retry.
     expect(delivery.next_retry_at).toBeNull();
     expectError(await ping(ep.id, "maybe" as "valid"), 400, "parameter_invalid");
