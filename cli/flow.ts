@@ -1,5 +1,5 @@
 /**
- * `golive flow --stack NAME --landing URL [--partner prt_…] [--timeout SECONDS] [--json]`: checklist
+ * `golive flow --stack NAME --landing URL [--partner prt_…] [--yes] [--timeout SECONDS] [--json]`: checklist
  * item 7, guided. For a live stack, where a real (small) purchase is the only honest test: it
  * prints the referral link, waits for the purchase to show up as a conversion with its commission
  * and delivered webhooks, then asks for the refund and waits for `commission.refunded` to be
@@ -7,6 +7,8 @@
  * rehearses the same flow automatically.)
  */
 import type { SelgeoClient } from "@selgeo-golive/runtime";
+import { askYesNo } from "./confirm";
+import { landingProblem, landingSyntaxProblem } from "./landing";
 import { loadStackContext, parseStackArgs } from "./stackContext";
 
 interface Step {
@@ -40,15 +42,26 @@ async function deliveredSince(client: SelgeoClient, type: string, since: number)
 
 /** Runs the guided flow; resolves to the exit code. */
 export async function flowCommand(argv: string[]): Promise<number> {
-  const args = parseStackArgs(argv);
+  const args = parseStackArgs(argv, ["yes"]);
   const landing = args.flags.get("landing");
   if (typeof landing !== "string") {
     process.stderr.write("golive flow: --landing URL is required: the page of your site a partner's link leads to\n");
     return 2;
   }
+  // Syntax first, so a typo fails before the stack is even read; the mode's rules once it is.
+  const syntax = landingSyntaxProblem(landing);
+  if (syntax) {
+    process.stderr.write(`golive flow: ${syntax}\n`);
+    return 2;
+  }
   const timeoutMs = Number(args.flags.get("timeout") ?? 1800) * 1000;
   const pollMs = Number(args.flags.get("poll-ms") ?? 2000);
   const ctx = await loadStackContext(args);
+  const modeProblem = landingProblem(landing, ctx.mode);
+  if (modeProblem) {
+    process.stderr.write(`golive flow: ${modeProblem}\n`);
+    return 2;
+  }
   const client = ctx.client;
   const program = String(ctx.outputs.programId ?? "");
   if (!program) throw new Error(`stack ${args.stack} declares no program (selgeo:program)`);
@@ -67,6 +80,19 @@ export async function flowCommand(argv: string[]): Promise<number> {
   try {
     let partner = args.flags.get("partner");
     if (typeof partner !== "string") {
+      // Creating and approving a partner is a write to the merchant's (possibly live) program.
+      const what = `create and approve a partner (golive-check+${startedAt}@merchant.example) in ${ctx.mode} program ${program} for this check`;
+      if (args.flags.get("yes") !== true) {
+        const answer = await askYesNo(`golive flow will ${what}. Continue?`);
+        if (answer !== "yes") {
+          process.stderr.write(
+            answer === "no-tty"
+              ? `golive flow: refusing to ${what} without a terminal to ask; pass --yes, or --partner prt_… to use an existing partner\n`
+              : "golive flow: nothing created; pass --partner prt_… to use an existing partner\n",
+          );
+          return 2;
+        }
+      }
       const p = await client.createParticipant(program, { email: `golive-check+${startedAt}@merchant.example`, name: "Go-live check" });
       await client.approveParticipant(program, p.id);
       partner = p.id;

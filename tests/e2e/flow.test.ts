@@ -1,14 +1,15 @@
 /**
  * `golive flow`, the guided full flow (checklist 7), driven like a merchant would: the command
  * prints the referral link and waits; "the merchant" makes the purchase (here: a click with the
- * partner's ref and a checkout on the Stripe emulator), then refunds it when asked.
+ * partner's ref and a checkout on the Stripe emulator), then refunds it when asked. A bad
+ * `--landing`, or a partner to create with nobody to ask and no `--yes`, is refused before any write.
  */
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMoto, type MotoServer } from "../../cli/moto";
 import { PulumiWorkspace, REPO_ROOT, TOOLS_BIN } from "../../cli/pulumiCli";
 import { startSandbox } from "../../sandbox/server";
@@ -59,8 +60,8 @@ afterAll(async () => {
   await moto?.close();
 });
 
-it("guides a purchase and a refund, checking each step in Selgeo", { timeout: 180_000 }, async () => {
-  const env: NodeJS.ProcessEnv = {
+function flowEnv(): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     ...moto.env,
     PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
@@ -72,9 +73,48 @@ it("guides a purchase and a refund, checking each step in Selgeo", { timeout: 18
     STRIPE_SECRET_KEY: sandbox.info.stripe_keys!.test.secret_key,
     NO_COLOR: "1",
   };
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin", "golive.js"), "flow", "--stack", "flow", "--landing", "https://shop.example/pricing", "--timeout", "120", "--poll-ms", "300"], {
+}
+
+/** `golive flow …` as a child process without a terminal; its exit code and output. */
+function flow(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin", "golive.js"), "flow", "--stack", "flow", ...args], {
     cwd: ws.projectDir,
-    env,
+    env: flowEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d));
+  child.stderr.on("data", (d: Buffer) => (err += d));
+  return new Promise((r) => child.on("close", (code) => r({ code: code ?? 1, out, err })));
+}
+
+const writes = async (): Promise<number> => ((await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as any).by_method.POST;
+
+describe("refused before any write to Selgeo", { timeout: 120_000 }, () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ["relative --landing", ["--landing", "/pricing"], /^golive flow: --landing must be an absolute URL/],
+    ["no scheme", ["--landing", "shop.example/pricing"], /^golive flow: --landing must be an absolute URL/],
+    ["ftp --landing", ["--landing", "ftp://shop.example/"], /^golive flow: --landing must be an http\(s\) URL/],
+    ["plain http off localhost on a test stack", ["--landing", "http://shop.example/pricing", "--yes"], /^golive flow: --landing may use plain http only on localhost/],
+    ["credentials in --landing", ["--landing", "https://me:pw@shop.example/", "--yes"], /^golive flow: --landing must not carry a user name or password/],
+    ["a partner to create, no terminal, no --yes", ["--landing", "http://localhost:3000/pricing"], /^golive flow: refusing to create and approve a partner .* without a terminal to ask; pass --yes/],
+  ];
+  it.each(cases)("%s", async (_name, args, message) => {
+    const before = await writes();
+    const r = await flow([...args, "--timeout", "5"]);
+    expect(r.code, r.out + r.err).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.out).not.toMatch(/ref=/);
+    expect(await writes()).toBe(before);
+  });
+});
+
+it("guides a purchase and a refund, checking each step in Selgeo", { timeout: 180_000 }, async () => {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin", "golive.js"), "flow", "--stack", "flow", "--landing", "https://shop.example/pricing", "--yes", "--timeout", "120", "--poll-ms", "300"], {
+    cwd: ws.projectDir,
+    env: flowEnv(),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
