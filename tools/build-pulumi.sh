@@ -32,9 +32,12 @@ fi
 # these scripts shipped in @pulumi/pulumi; it looks for them next to the CLI or on PATH.
 sdk="$root/node_modules/@pulumi/pulumi"
 if [[ -d "$sdk" ]]; then
-  for s in pulumi-resource-pulumi-nodejs pulumi-analyzer-policy; do
+  for s in pulumi-analyzer-policy; do
     if [[ -f "$sdk/$s" ]]; then ln -sf "$sdk/$s" "$bin/$s"; fi
   done
+  # Ours for dynamic providers: the SDK's entry point plus a watchdog that ends the provider when
+  # the engine dies (a SIGKILLed `pulumi up` would otherwise leave it running forever).
+  ln -sf "$here/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"
 else
   echo "warning: node_modules/@pulumi/pulumi is missing: run npm ci first" >&2
 fi

@@ -23,3 +23,6 @@ export * as verification from "./providers/verification";
 // issue 4 (secrets foundation): Secrets Manager references and generated-secret sink; key modes.
 export * from "./keyModes";
 export * as secrets from "./secrets";
+// A dynamic provider loads this package on its first call; loading the watchdog starts it there,
+// so the provider exits when the engine dies whichever Pulumi CLI (and launcher script) started it.
+export { isDynamicProviderProcess, startProviderWatchdog } from "./providerWatchdog";

@@ -1,0 +1,121 @@
+/**
+ * A `pulumi up` SIGKILLed in the middle of slow creates, with the real Pulumi CLI: every
+ * dynamic-provider process it launched exits within seconds, and `pulumi cancel` clears the lock.
+ */
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMoto, type MotoServer } from "../../cli/moto";
+import { PulumiWorkspace, REPO_ROOT, TOOLS_BIN } from "../../cli/pulumiCli";
+import { startSandbox } from "../../sandbox/server";
+
+let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+let moto: MotoServer;
+let ws: PulumiWorkspace;
+/** Marks every process of this test's `pulumi up` (the engine passes its environment to plugins). */
+const MARKER = `GOLIVE_E2E_RUN=${randomUUID()}`;
+
+const admin = (p: string, body?: unknown) =>
+  fetch(`${sandbox.url}/_sandbox${p}`, { method: body === undefined ? "DELETE" : "POST", headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+/** Live processes carrying MARKER, with their command lines. */
+function markedProcesses(): Array<{ pid: number; cmd: string }> {
+  const out: Array<{ pid: number; cmd: string }> = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(MARKER)) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue; // a zombie has exited
+      out.push({ pid: Number(name), cmd: readFileSync(`/proc/${name}/cmdline`, "utf8").replace(/\0/g, " ").trim() });
+    } catch {
+      // gone while we looked
+    }
+  }
+  return out;
+}
+
+const isProvider = (p: { cmd: string }) => /dynamic-provider|pulumi-resource-pulumi-nodejs/.test(p.cmd);
+
+async function waitFor<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function golive(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...ws.cliEnv(),
+    SELGEO_SECRET_KEY: sandbox.info.keys.test.sk,
+    NO_COLOR: "1",
+  };
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin", "golive.js"), ...args], { cwd: ws.projectDir, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  moto = await startMoto({ port: 0 });
+  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
+  const eps: Record<string, unknown> = {};
+  for (let i = 0; i < 4; i++) eps[`ep-${i}`] = { url: `https://hooks.example.com/${i}`, events: ["conversion.created"] };
+  ws = await PulumiWorkspace.create({
+    stack: "interrupted",
+    config: { "selgeo:mode": "test", "selgeo:apiUrl": sandbox.url, "selgeo:webhookEndpoints": eps },
+    env: { ...moto.env, SELGEO_SECRET_KEY: sandbox.info.keys.test.sk, PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}` },
+  });
+}, 180_000);
+
+afterAll(async () => {
+  // Whatever a failed assertion left running.
+  for (const p of markedProcesses()) {
+    try {
+      process.kill(p.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  await sandbox?.close();
+  await moto?.close();
+});
+
+describe("a SIGKILLed pulumi up", { timeout: 300_000 }, () => {
+  it("leaves no dynamic-provider process behind: each exits within seconds of the engine", async () => {
+    // Every endpoint create hangs for a minute: the kill lands while the providers are mid-create.
+    await admin("/faults", { rules: [{ kind: "latency", latency_ms: 60_000, method: "POST", path_prefix: "/api/v1/webhook_endpoints", count: 100 }] });
+    const [k, v] = [MARKER.slice(0, MARKER.indexOf("=")), MARKER.slice(MARKER.indexOf("=") + 1)];
+    const { child, done } = ws.start(["up", "--yes", "--skip-preview"], { [k]: v });
+    const inFlight = async () => {
+      const counts = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as { by_route: Record<string, number> };
+      return counts.by_route["POST /api/v1/webhook_endpoints"] ?? 0;
+    };
+    expect(await waitFor(inFlight, (n) => n > 0, 120_000), "no create reached the sandbox").toBeGreaterThan(0);
+    const before = markedProcesses().filter(isProvider);
+    expect(before.length, "no provider process found to watch").toBeGreaterThan(0);
+
+    child.kill("SIGKILL");
+    await done;
+    const left = await waitFor(() => markedProcesses().filter(isProvider), (ps) => ps.length === 0, 5_000);
+    expect(left, `provider processes still running 5 s after the kill (before: ${JSON.stringify(before)})`).toEqual([]);
+    await admin("/faults");
+  });
+
+  it("the stack is usable again after pulumi cancel (it clears the lock the killed CLI left)", async () => {
+    const locked = await ws.run(["up", "--yes", "--skip-preview"]);
+    expect(locked.code).not.toBe(0);
+    expect(locked.stdout + locked.stderr).toMatch(/the stack is currently locked .*pulumi cancel/);
+    await ws.mustRun(["cancel", "--yes"]);
+    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+  });
+});
