@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { stateFindings } from "./checkpointHealth";
 import { installedMotoVersion, pinnedMotoVersion } from "./moto";
 import { PULUMI_BIN, REPO_ROOT, TOOLS_BIN } from "./pulumiCli";
 
@@ -121,7 +122,7 @@ export function diagnose(): Finding[] {
 
 /** Prints the report; exit code 0 when everything needed is there. */
 export function doctorCommand(argv: string[]): number {
-  const findings = diagnose();
+  const findings = [...diagnose(), ...stateFindings(argv)];
   if (argv.includes("--json")) {
     console.log(JSON.stringify(findings, null, 2));
   } else {

@@ -10,6 +10,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { countByKind, driftFromSteps, normaliseSteps, unmanagedStripeEndpoints, type DriftItem } from "./driftReport";
+import { checkpointHint } from "./checkpointHealth";
 import { REPO_ROOT, TOOLS_BIN } from "./pulumiCli";
 
 export const DRIFT_USAGE = `usage: golive drift --stack NAME [--json] [--remediate [--delete-unmanaged]] [--cwd DIR] [--backend-url URL] [--color auto|always|never]
@@ -147,9 +148,11 @@ async function previewDrift(stack: Stack): Promise<{ items: DriftItem[]; steps: 
 /** An Automation API CommandError carries the whole CLI transcript; keep its `error:` lines. */
 export function cleanError(e: unknown): string {
   const msg = `${(e as Error)?.message ?? e}`;
-  if (!/\bstderr:/.test(msg)) return msg;
+  const hint = checkpointHint(msg);
+  const withHint = (text: string) => (hint ? `${text}\n${hint}` : text);
+  if (!/\bstderr:/.test(msg)) return withHint(msg);
   const errors = [...new Set(msg.split("\n").map((l) => l.trim()).filter((l) => /^error:/.test(l)))];
-  return errors.length > 0 ? errors.join("\n") : lastLines(msg);
+  return withHint(errors.length > 0 ? errors.join("\n") : lastLines(msg));
 }
 
 function lastLines(s: string, n = 15): string {

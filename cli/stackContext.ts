@@ -16,6 +16,7 @@ import {
   type Mode,
   type SelgeoClient,
 } from "@selgeo-golive/runtime";
+import { checkpointHint } from "./checkpointHealth";
 import { PULUMI_BIN, TOOLS_BIN } from "./pulumiCli";
 
 /** Flags every stack command takes. */
@@ -105,7 +106,11 @@ export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "
 
 async function pulumiJson(args: string[], a: StackArgs): Promise<any> {
   const r = await runPulumi(args, a);
-  if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} --stack ${a.stack} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0) {
+    const text = (r.stderr || r.stdout).trim();
+    const hint = checkpointHint(text, a.backendUrl, a.stack);
+    throw new Error(`pulumi ${args.join(" ")} --stack ${a.stack} failed (exit ${r.code}): ${text}${hint ? `\n${hint}` : ""}`);
+  }
   return JSON.parse(r.stdout || "{}");
 }
 

@@ -1,6 +1,8 @@
 /**
  * A `pulumi up` SIGKILLed in the middle of slow creates, with the real Pulumi CLI: every
- * dynamic-provider process it launched exits within seconds, and `pulumi cancel` clears the lock.
+ * dynamic-provider process it launched exits within seconds; then the state files a kill can leave
+ * broken (an empty `<stack>.json.attrs`, an empty checkpoint) are named, with their fix, by
+ * `golive doctor` and by the stack commands, and the fix they print works.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -117,5 +119,55 @@ describe("a SIGKILLed pulumi up", { timeout: 300_000 }, () => {
     expect(locked.stdout + locked.stderr).toMatch(/the stack is currently locked .*pulumi cancel/);
     await ws.mustRun(["cancel", "--yes"]);
     await ws.mustRun(["up", "--yes", "--skip-preview"]);
+  });
+});
+
+describe("a state file broken by a kill is named, with its fix", { timeout: 300_000 }, () => {
+  const backendUrl = () => `file://${ws.stateDir}`;
+  const checkpoint = () => ws.stateFile();
+
+  it("an empty <stack>.json.attrs: every pulumi command fails with 'failed to load checkpoint: EOF'", async () => {
+    writeFileSync(`${checkpoint()}.attrs`, "");
+    const r = await ws.run(["preview"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/failed to load checkpoint: .*EOF/);
+  });
+
+  it("golive doctor names the file and the fix", async () => {
+    const r = await golive(["doctor", "--backend-url", backendUrl()]);
+    expect(r.code).toBe(1);
+    const line = r.stdout.split("\n").find((l) => l.includes(`${checkpoint()}.attrs`));
+    expect(line, r.stdout).toMatch(/is empty \(left by an interrupted pulumi command\): delete .*interrupted\.json\.attrs/);
+  });
+
+  it.each([["drift"], ["monitor"], ["verify"], ["checklist"]])("golive %s prints one line naming the file and the fix", async (command) => {
+    const r = await golive([command, "--stack", "interrupted"]);
+    expect(r.code).not.toBe(0);
+    const hint = (r.stdout + r.stderr).split("\n").filter((l) => l.includes("the stack's state is unreadable"));
+    expect(hint, r.stdout + r.stderr).toHaveLength(1);
+    expect(hint[0]).toContain(`${checkpoint()}.attrs is empty`);
+    expect(hint[0]).toMatch(/delete .*\.attrs/);
+  });
+
+  it("deleting the empty attrs file, as told, makes the stack readable again", async () => {
+    rmSync(`${checkpoint()}.attrs`);
+    await ws.mustRun(["preview", "--expect-no-changes"]);
+    const r = await golive(["doctor", "--backend-url", backendUrl()]);
+    expect(r.stdout).toMatch(/ok\s+stack state files/);
+  });
+
+  it("an empty checkpoint: the fix restores <stack>.json.bak, and it works", async () => {
+    expect(existsSync(`${checkpoint()}.bak`), "the file backend keeps a .bak").toBe(true);
+    writeFileSync(checkpoint(), "");
+    const broken = await ws.run(["preview"]);
+    expect(broken.code).not.toBe(0);
+    const r = await golive(["drift", "--stack", "interrupted"]);
+    expect(r.code).toBe(1);
+    const hint = r.stderr.split("\n").find((l) => l.includes("the stack's state is unreadable"));
+    expect(hint, r.stdout + r.stderr).toContain(`${checkpoint()} is empty`);
+    expect(hint).toContain(`cp "${checkpoint()}.bak" "${checkpoint()}"`);
+    copyFileSync(`${checkpoint()}.bak`, checkpoint());
+    await ws.mustRun(["refresh", "--yes", "--skip-preview"]);
+    await ws.mustRun(["preview", "--expect-no-changes"]);
   });
 });
