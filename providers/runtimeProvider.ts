@@ -9,8 +9,9 @@ export type RuntimeResourceKind = "webhookEndpoint" | "stripeWebhookEndpoint" | 
  *
  * The package is required by name inside each method: a workspace package's real path lies outside
  * node_modules, so a module imported at the top would be serialized by file path (or inlined) into
- * `__provider`. This way state holds a few lines per resource and no credential: the keys arrive
- * through `configure`, which the engine calls with the stack config.
+ * `__provider`. This way `__provider` holds a few lines per resource and no credential: the keys
+ * arrive through `configure`, which the engine calls with the stack config (the engine keeps that
+ * config as the default provider's inputs: a reference as is, a secret config value encrypted).
  */
 export function runtimeProvider(kind: RuntimeResourceKind): pulumi.dynamic.ResourceProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
