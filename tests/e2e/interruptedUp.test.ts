@@ -1,12 +1,13 @@
 /**
  * A `pulumi up` SIGKILLed in the middle of slow creates, with the real Pulumi CLI: every
- * dynamic-provider process it launched exits within seconds; then the state files a kill can leave
+ * dynamic-provider process it launched exits within seconds, whether our launcher or
+ * @pulumi/pulumi's own started it; then the state files a kill can leave
  * broken (an empty `<stack>.json.attrs`, an empty checkpoint) are named, with their fix, by
  * `golive doctor` and by the stack commands, and the fix they print works.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -92,31 +93,56 @@ afterAll(async () => {
   await moto?.close();
 });
 
+/**
+ * Starts `pulumi up` while every endpoint create hangs on sandbox latency, SIGKILLs the CLI once a
+ * create is in flight, and returns the provider processes seen before and still running 5 s later.
+ */
+async function killMidCreate(extraEnv: Record<string, string> = {}): Promise<{ before: Array<{ pid: number; cmd: string }>; left: Array<{ pid: number; cmd: string }> }> {
+  await admin("/requests");
+  await admin("/faults", { rules: [{ kind: "latency", latency_ms: 60_000, method: "POST", path_prefix: "/api/v1/webhook_endpoints", count: 100 }] });
+  const [k, v] = [MARKER.slice(0, MARKER.indexOf("=")), MARKER.slice(MARKER.indexOf("=") + 1)];
+  const { child, done } = ws.start(["up", "--yes", "--skip-preview"], { [k]: v, ...extraEnv });
+  const inFlight = async () => {
+    const counts = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as { by_route: Record<string, number> };
+    return counts.by_route["POST /api/v1/webhook_endpoints"] ?? 0;
+  };
+  expect(await waitFor(inFlight, (n) => n > 0, 120_000), "no create reached the sandbox").toBeGreaterThan(0);
+  const before = markedProcesses().filter(isProvider);
+  child.kill("SIGKILL");
+  await done;
+  const left = await waitFor(() => markedProcesses().filter(isProvider), (ps) => ps.length === 0, 5_000);
+  await admin("/faults");
+  return { before, left };
+}
+
 describe("a SIGKILLed pulumi up", { timeout: 300_000 }, () => {
   it("leaves no dynamic-provider process behind: each exits within seconds of the engine", async () => {
-    // Every endpoint create hangs for a minute: the kill lands while the providers are mid-create.
-    await admin("/faults", { rules: [{ kind: "latency", latency_ms: 60_000, method: "POST", path_prefix: "/api/v1/webhook_endpoints", count: 100 }] });
-    const [k, v] = [MARKER.slice(0, MARKER.indexOf("=")), MARKER.slice(MARKER.indexOf("=") + 1)];
-    const { child, done } = ws.start(["up", "--yes", "--skip-preview"], { [k]: v });
-    const inFlight = async () => {
-      const counts = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as { by_route: Record<string, number> };
-      return counts.by_route["POST /api/v1/webhook_endpoints"] ?? 0;
-    };
-    expect(await waitFor(inFlight, (n) => n > 0, 120_000), "no create reached the sandbox").toBeGreaterThan(0);
-    const before = markedProcesses().filter(isProvider);
+    const { before, left } = await killMidCreate();
     expect(before.length, "no provider process found to watch").toBeGreaterThan(0);
-
-    child.kill("SIGKILL");
-    await done;
-    const left = await waitFor(() => markedProcesses().filter(isProvider), (ps) => ps.length === 0, 5_000);
+    // Our launcher preloads the watchdog.
+    expect(before.some((p) => p.cmd.includes("--require") && p.cmd.includes("providerWatchdog"))).toBe(true);
     expect(left, `provider processes still running 5 s after the kill (before: ${JSON.stringify(before)})`).toEqual([]);
-    await admin("/faults");
   });
 
   it("the stack is usable again after pulumi cancel (it clears the lock the killed CLI left)", async () => {
     const locked = await ws.run(["up", "--yes", "--skip-preview"]);
     expect(locked.code).not.toBe(0);
     expect(locked.stdout + locked.stderr).toMatch(/the stack is currently locked .*pulumi cancel/);
+    await ws.mustRun(["cancel", "--yes"]);
+    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+  });
+
+  it("with @pulumi/pulumi's own launcher (what an official CLI runs), the providers exit too", async () => {
+    // The engine prefers a plugin found on PATH: put the SDK's script first.
+    const sdkLauncher = mkdtempSync(path.join(tmpdir(), "golive-sdk-launcher-"));
+    symlinkSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"), path.join(sdkLauncher, "pulumi-resource-pulumi-nodejs"));
+    const eps: Record<string, unknown> = {};
+    for (let i = 0; i < 8; i++) eps[`ep-${i}`] = { url: `https://hooks.example.com/${i}`, events: ["conversion.created"] };
+    ws.writeConfig({ "selgeo:mode": "test", "selgeo:apiUrl": sandbox.url, "selgeo:webhookEndpoints": eps });
+    const { before, left } = await killMidCreate({ PATH: `${sdkLauncher}${path.delimiter}${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}` });
+    expect(before.some((p) => p.cmd.includes(`${sdkLauncher}/pulumi-resource-pulumi-nodejs`)), JSON.stringify(before)).toBe(true);
+    expect(before.some((p) => p.cmd.includes("--require")), "the SDK's launcher preloads nothing").toBe(false);
+    expect(left, `provider processes still running 5 s after the kill (before: ${JSON.stringify(before)})`).toEqual([]);
     await ws.mustRun(["cancel", "--yes"]);
     await ws.mustRun(["up", "--yes", "--skip-preview"]);
   });
