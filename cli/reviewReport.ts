@@ -372,7 +372,8 @@ function policySummary(r: Review): string {
   const m = r.policies.filter((p) => p.enforcement === "mandatory").length;
   const a = r.policies.length - m;
   if (r.policies.length === 0) return "policy pack: no violations";
-  return `policy pack: ${m} mandatory violation${m === 1 ? "" : "s"}, ${a} advisory`;
+  const parts = [m > 0 ? `${m} mandatory violation${m === 1 ? "" : "s"}` : "", a > 0 ? `${a} advisory result${a === 1 ? "" : "s"}` : ""];
+  return `policy pack: ${parts.filter(Boolean).join(", ")}`;
 }
 
 const itemTitle = (n: ChecklistItem): string => CHECKLIST_ITEMS.find((i) => i.item === n)!.title;

@@ -21,6 +21,7 @@ import {
   type ChecklistItem,
 } from "../../../cli/reviewReport";
 
+const recorded = JSON.parse(readFileSync(path.join(__dirname, "fixtures", "review-preview-events.json"), "utf8")) as unknown[];
 const urn = (type: string, name: string) => `urn:pulumi:live::selgeo-golive::pulumi-nodejs:dynamic/${type}::${name}`;
 const step = (op: string, type: string, name: string, before?: Record<string, unknown>, after?: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   op,
@@ -124,6 +125,56 @@ describe("one step → the reviewer's lines, under the right checklist item", ()
     expect(r.changes).toEqual([]);
     expect(r.hasChanges).toBe(false);
     expect(reviewExitCode(r)).toBe(0);
+  });
+});
+
+describe("a recorded preview with the policy pack (test stack, changed config)", () => {
+  const r = reviewFromEvents("review", recorded);
+  const lines = (item: number) => r.changes.filter((c) => c.item === item).map((c) => c.text);
+
+  it.each<[number, string[]]>([
+    [1, []],
+    [2, []],
+    [
+      4,
+      [
+        'webhook endpoint crm will be created at "https://hooks.review.example/crm", receiving participant.approved; its signing secret goes to Secrets Manager',
+        'webhook endpoint finance will move from "https://hooks.review.example/finance" to "https://hooks.review.example/ledger"',
+        'webhook endpoint finance: description "" → "commission ledger"',
+        "webhook endpoint finance: signing secret rotates (the previous one keeps signing for 24 h)",
+        'webhook endpoint legacy will be deleted: "https://hooks.review.example/legacy" stops receiving conversion.created',
+        "webhook endpoint orders will start receiving commission.refunded",
+        "webhook endpoint orders will stop receiving conversion.created",
+      ],
+    ],
+    [
+      6,
+      [
+        "commission rule launch will be created: flat 15.00 USD of gross, hold 30 days, manual approval, recurring forever, on checkout.session.completed",
+        "commission rule standard: auto-approval off → on",
+        "commission rule standard: hold period 30 → 7 days",
+        "commission rule standard: percentage 10 % → 12 %",
+      ],
+    ],
+    [8, ["program status draft → active (goes live)"]],
+  ])("checklist item %i", (item, want) => expect(lines(item)).toEqual(want));
+
+  it("counts resources, not lines; the provider and the Stack are left out", () => {
+    expect(r.counts).toEqual({ create: 2, update: 4, replace: 0, delete: 1 });
+    expect(r.changes.every((c) => c.resource.type.includes(":") && !c.resource.type.startsWith("pulumi:"))).toBe(true);
+  });
+
+  it("policy results: both advisory (a test stack), with their checklist items; exit 2", () => {
+    expect(r.policies.map((p) => [p.enforcement, p.policy, p.item, p.resource?.name])).toEqual([
+      ["advisory", "selgeo-recommended-events", 4, "selgeo-golive-review"],
+      ["advisory", "selgeo-commission-hold-period", 6, "standard"],
+    ]);
+    expect(reviewExitCode(r)).toBe(2);
+  });
+
+  it("never shows a secret, even though the preview carries ARNs and fingerprints", () => {
+    const all = formatMarkdown(r) + formatText(r) + formatJson(r);
+    expect(all).not.toMatch(/whsec_|sk_test_|arn:aws|fingerprint/i);
   });
 });
 
