@@ -98,7 +98,9 @@ export async function runReview(o: ReviewOptions): Promise<Review> {
   }
   const kept = events.filter((e) => e.resourcePreEvent || e.policyEvent).map((e) => (e.resourcePreEvent ? e.resourcePreEvent.metadata : { policyEvent: e.policyEvent }));
   if (o.record) writeFileSync(o.record, JSON.stringify(kept, null, 2) + "\n");
-  const review = reviewFromEvents(o.stack, kept);
+  // The config names where the keys come from (item 1); it never holds a value we would print.
+  const config = await stack.getAllConfig().catch(() => ({}));
+  const review = reviewFromEvents(o.stack, kept, config);
   // A mandatory violation fails the preview: that is a review result, not an error.
   if (failure && !review.blocked) {
     const shown = errors.filter((m) => !/preview failed due to policy violations|^one or more policy/i.test(m));

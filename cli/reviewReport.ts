@@ -49,9 +49,20 @@ export interface PolicyResult {
   message: string;
 }
 
+/** Where the stack's keys come from (checklist item 1): references and sources, never values. */
+export interface KeySource {
+  /** `selgeo:secretKey`, `selgeo:stripeSecretKey`, `selgeo:publishableKey`. */
+  key: string;
+  /** `awssm://…`, `the stack config, encrypted`, `the environment (SELGEO_SECRET_KEY)`, `pk_live_…`. */
+  source: string;
+}
+
 /** The whole review of one preview. */
 export interface Review {
   stack: string;
+  /** `selgeo:mode`, when the stack config was read. */
+  mode?: string;
+  keys: KeySource[];
   /** Resources per operation. */
   counts: Record<ChangeOp, number>;
   hasChanges: boolean;
@@ -303,13 +314,43 @@ function policyResult(e: Record<string, any>): PolicyResult | undefined {
   };
 }
 
+/** A stack's config as the Automation API returns it (`stack.getAllConfig()`). */
+export type StackConfig = Record<string, { value: string; secret?: boolean } | undefined>;
+
+const KEY_ENV: Readonly<Record<string, string>> = {
+  "selgeo:secretKey": "SELGEO_SECRET_KEY",
+  "selgeo:stripeSecretKey": "STRIPE_SECRET_KEY",
+};
+
+/** Where each key comes from, in words that never contain a key. */
+export function keySources(config: StackConfig): KeySource[] {
+  const out: KeySource[] = [];
+  for (const key of ["selgeo:secretKey", "selgeo:stripeSecretKey", "selgeo:publishableKey"]) {
+    const c = config[key];
+    let source: string;
+    if (!c) {
+      if (key === "selgeo:publishableKey") continue;
+      if (key === "selgeo:stripeSecretKey" && !config["selgeo:stripe"]) continue;
+      source = `the environment (${KEY_ENV[key]})`;
+    } else if (c.secret) source = "the stack config, encrypted";
+    else if (/^awssm:\/\//.test(c.value)) source = c.value;
+    else if (/^\s*\{/.test(c.value)) source = "a Secrets Manager reference";
+    else {
+      const prefix = /^(pk|sk|rk)_(test|live)_/.exec(c.value)?.[0];
+      source = key === "selgeo:publishableKey" && prefix ? `${prefix}…` : "the stack config, in plain text";
+    }
+    out.push({ key, source });
+  }
+  return out;
+}
+
 const typeOrder = (t: string): number => RESOURCES[t]?.order ?? 99;
 
 /**
  * The review of a preview: `events` is what `stack.preview({onEvent})` streamed (or recorded
  * step metadata and policy events, or `pulumi preview --json` output).
  */
-export function reviewFromEvents(stack: string, events: unknown): Review {
+export function reviewFromEvents(stack: string, events: unknown, config: StackConfig = {}): Review {
   const list = Array.isArray(events) ? events : [];
   const changes = normaliseSteps(events).flatMap(stepChanges);
   changes.sort(
@@ -341,8 +382,11 @@ export function reviewFromEvents(stack: string, events: unknown): Review {
   );
   const counts: Record<ChangeOp, number> = { create: 0, update: 0, replace: 0, delete: 0 };
   for (const urn of new Set(changes.map((c) => `${c.op}\u0000${c.resource.urn}`))) counts[urn.split("\u0000")[0] as ChangeOp]++;
+  const mode = config["selgeo:mode"]?.value;
   return {
     stack,
+    ...(typeof mode === "string" ? { mode } : {}),
+    keys: config["selgeo:mode"] ? keySources(config) : [],
     counts,
     hasChanges: changes.length > 0,
     blocked: policies.some((p) => p.enforcement === "mandatory"),
@@ -386,6 +430,7 @@ export function md(s: string): string {
 /** Plain text, for a terminal. */
 export function formatText(r: Review): string {
   const lines = [`review of stack ${r.stack}: ${summary(r)}; ${policySummary(r)}${r.blocked ? " (up would be refused)" : ""}`];
+  if (r.mode) lines.push(`mode ${r.mode}; keys: ${r.keys.map((k) => `${k.key} from ${k.source}`).join(", ") || "none declared"}`);
   if (r.policies.length > 0) {
     lines.push("", "policy results:");
     for (const p of r.policies) lines.push(`  [${p.enforcement}] ${p.policy} (checklist ${p.item}): ${p.message}`);
@@ -397,7 +442,7 @@ export function formatText(r: Review): string {
     for (const c of cs) lines.push(`  ${c.op === "update" ? "~" : c.op === "create" ? "+" : c.op === "delete" ? "-" : "+-"} ${c.text}`);
   }
   const untouched = CHECKLIST_ITEMS.filter(({ item }) => !r.changes.some((c) => c.item === item)).map(({ item }) => item);
-  if (r.hasChanges && untouched.length > 0) lines.push("", `no change to checklist item${untouched.length === 1 ? "" : "s"} ${untouched.join(", ")}`);
+  if (r.hasChanges && untouched.length > 0) lines.push("", `no resource changes under checklist item${untouched.length === 1 ? "" : "s"} ${untouched.join(", ")}`);
   return lines.join("\n") + "\n";
 }
 
@@ -413,6 +458,7 @@ export function formatMarkdown(r: Review, limit = MARKDOWN_LIMIT): string {
     `### ${icon} golive review: stack \`${r.stack}\``,
     "",
     `**${summary(r)}** · ${policySummary(r)}${r.blocked ? " · **`up` would be refused**" : ""}`,
+    ...(r.mode ? ["", `Mode **${md(r.mode)}**; keys: ${r.keys.map((k) => `\`${k.key}\` from ${/^(awssm:|pk_|sk_|rk_)/.test(k.source) ? `\`${k.source}\`` : md(k.source)}`).join(", ") || "none declared"}.`] : []),
   ];
   type Entry = { text: string; cut: 0 | 1 | 2; section: string };
   const entries: Entry[] = [];
@@ -425,7 +471,7 @@ export function formatMarkdown(r: Review, limit = MARKDOWN_LIMIT): string {
     for (const c of r.changes.filter((x) => x.item === item)) entries.push({ text: `- ${md(c.text)}`, cut: 2, section: `#### ${item}. ${title}` });
   }
   const untouched = CHECKLIST_ITEMS.filter(({ item }) => !r.changes.some((c) => c.item === item)).map(({ item }) => item);
-  const tail = r.hasChanges && untouched.length > 0 ? ["", `_No change to checklist item${untouched.length === 1 ? "" : "s"} ${untouched.join(", ")}._`] : [];
+  const tail = r.hasChanges && untouched.length > 0 ? ["", `_No resource changes under checklist item${untouched.length === 1 ? "" : "s"} ${untouched.join(", ")}._`] : [];
 
   const render = (kept: Entry[], cutNote: string[]): string => {
     const out = [...head];
@@ -468,6 +514,8 @@ export function formatJson(r: Review): string {
     JSON.stringify(
       {
         stack: r.stack,
+        mode: r.mode ?? null,
+        keys: r.keys,
         hasChanges: r.hasChanges,
         blocked: r.blocked,
         counts: r.counts,

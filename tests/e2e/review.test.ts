@@ -164,6 +164,8 @@ describe("golive review with the real Pulumi CLI", { timeout: 400_000 }, () => {
     expect(mandatory, r.stdout).toBeGreaterThan(0);
     expect(advisory, r.stdout).toBeGreaterThan(mandatory);
     expect(r.stdout).toContain("webhook endpoint crm will be created at");
+    // Checklist item 1: where the key comes from, by reference.
+    expect(r.stdout).toContain("Mode **live**; keys: `selgeo:secretKey` from `awssm://selgeo-golive/review/keys#selgeo_secret_key`.");
     expect(r.stdout).not.toMatch(/sk_live_|whsec_/);
   });
 });

@@ -12,6 +12,7 @@ import {
   CHECKLIST_ITEMS,
   describeRule,
   formatJson,
+  keySources,
   formatMarkdown,
   formatText,
   money,
@@ -216,7 +217,7 @@ describe("formats", () => {
     expect(text).toContain("**2 to update**");
     expect(text.indexOf("#### 4. Verify webhook endpoints")).toBeLessThan(text.indexOf("#### 8. Enable the program"));
     expect(text).toContain("- webhook endpoint orders will start receiving conversion.fraud\\_detected");
-    expect(text).toContain("_No change to checklist items 1, 2, 3, 5, 6, 7._");
+    expect(text).toContain("_No resource changes under checklist items 1, 2, 3, 5, 6, 7._");
   });
 
   it("Markdown over the limit is cut from the end, with a line saying what was cut", () => {
@@ -239,6 +240,44 @@ describe("formats", () => {
     expect(json.items.map((i: { item: number }) => i.item)).toEqual(CHECKLIST_ITEMS.map((i) => i.item));
     expect(json.items[3].changes).toHaveLength(2);
     expect(json.hasChanges).toBe(true);
+  });
+});
+
+describe("where the keys come from (checklist item 1), never a value", () => {
+  const plain = (value: string) => ({ value });
+  it.each<[string, Record<string, { value: string; secret?: boolean }>, string[]]>([
+    [
+      "references, as Pulumi.live.yaml declares them",
+      {
+        "selgeo:mode": plain("live"),
+        "selgeo:secretKey": plain("awssm://selgeo-golive/live/keys#selgeo_secret_key"),
+        "selgeo:stripeSecretKey": plain('{"secretId":"selgeo-golive/live/keys","field":"stripe_secret_key"}'),
+        "selgeo:stripe": plain("{}"),
+      },
+      ["selgeo:secretKey from awssm://selgeo-golive/live/keys#selgeo_secret_key", "selgeo:stripeSecretKey from a Secrets Manager reference"],
+    ],
+    [
+      "the environment; no Stripe key without selgeo:stripe",
+      { "selgeo:mode": plain("test") },
+      ["selgeo:secretKey from the environment (SELGEO_SECRET_KEY)"],
+    ],
+    [
+      "an encrypted value, a plain one, and a publishable key by its prefix only",
+      {
+        "selgeo:mode": plain("test"),
+        "selgeo:secretKey": { value: "[secret]", secret: true },
+        "selgeo:stripeSecretKey": plain("sk_test_" + "Z".repeat(20)),
+        "selgeo:stripe": plain("{}"),
+        "selgeo:publishableKey": plain("pk_test_" + "Y".repeat(20)),
+      },
+      ["selgeo:secretKey from the stack config, encrypted", "selgeo:stripeSecretKey from the stack config, in plain text", "selgeo:publishableKey from pk_test_…"],
+    ],
+  ])("%s", (_name, config, want) => {
+    expect(keySources(config).map((k) => `${k.key} from ${k.source}`)).toEqual(want);
+    const r = reviewFromEvents("s", [], config);
+    const all = formatMarkdown(r) + formatText(r) + formatJson(r);
+    expect(all).not.toMatch(/ZZZZ|YYYY/);
+    expect(formatText(r).split("\n")[1]).toBe(`mode ${config["selgeo:mode"].value}; keys: ${want.join(", ")}`);
   });
 });
 
