@@ -63,6 +63,8 @@ export interface PreviewStep {
   new?: StepState;
   diffs?: string[];
   detailedDiff?: Record<string, unknown>;
+  /** The properties that force a replacement (engine `keys`, preview-JSON `replaceReasons`). */
+  keys?: string[];
 }
 
 /** Operations that are not drift in a refresh preview. */
@@ -98,6 +100,7 @@ export function normaliseSteps(input: unknown): PreviewStep[] {
       new: meta.new ?? meta.newState,
       diffs: meta.diffs ?? meta.diffReasons,
       detailedDiff: meta.detailedDiff,
+      keys: meta.keys ?? meta.replaceReasons,
     };
     const key = `${step.op}\u0000${step.urn}`;
     if (seen.has(key)) continue;
@@ -141,10 +144,14 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
-const SET_PROPERTIES = new Set(["events", "enabledEvents", "appliesTo"]);
+/** Array properties whose order means nothing (event subscriptions). */
+export const SET_PROPERTIES: ReadonlySet<string> = new Set(["events", "enabledEvents", "appliesTo"]);
 
-/** Top-level properties that changed: the engine's own list, else a comparison of the inputs. */
-function changedProperties(step: PreviewStep): string[] {
+/**
+ * Top-level properties that changed: the engine's own list, else a comparison of the inputs.
+ * `ignored` defaults to the bookkeeping properties that are never drift.
+ */
+export function changedProperties(step: PreviewStep, ignored: ReadonlySet<string> = IGNORED_PROPERTIES): string[] {
   const fromEngine = new Set<string>();
   for (const d of step.diffs ?? []) fromEngine.add(topLevel(d));
   for (const d of Object.keys(step.detailedDiff ?? {})) fromEngine.add(topLevel(d));
@@ -155,7 +162,7 @@ function changedProperties(step: PreviewStep): string[] {
     if (!isEqual(oldIn[k], newIn[k], SET_PROPERTIES.has(k))) computed.add(k);
   }
   const all = fromEngine.size > 0 ? new Set([...fromEngine, ...computed]) : computed;
-  return [...all].filter((k) => !IGNORED_PROPERTIES.has(k)).sort();
+  return [...all].filter((k) => !ignored.has(k)).sort();
 }
 
 function topLevel(path: string): string {
