@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startMoto, type MotoServer } from "../../cli/moto";
-import { PulumiWorkspace, REPO_ROOT, TOOLS_BIN } from "../../cli/pulumiCli";
+import { PulumiWorkspace, REPO_ROOT, pulumiPath } from "../../cli/pulumiCli";
 import { startSandbox } from "../../sandbox/server";
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
@@ -63,7 +63,7 @@ it("guides a purchase and a refund, checking each step in Selgeo", { timeout: 18
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...moto.env,
-    PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    PATH: pulumiPath(),
     PULUMI_HOME: ws.homeDir,
     PULUMI_BACKEND_URL: `file://${ws.stateDir}`,
     PULUMI_CONFIG_PASSPHRASE: "",
