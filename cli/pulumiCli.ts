@@ -153,7 +153,7 @@ export function resolvePulumi(opts: { fresh?: boolean; env?: NodeJS.ProcessEnv }
     if (onPath && path.resolve(onPath) === PULUMI_BIN) onPath = undefined;
     const pathVersion = onPath ? cliVersion(onPath) : undefined;
     if (onPath && pathVersion && isNewEnough(pathVersion)) {
-      result = withHelpers(onPath, pathVersion, "PATH", `the first pulumi on PATH (${onPath}) is ${pathVersion}, at least v${MIN_PULUMI_VERSION}`);
+      result = withHelpers(onPath, pathVersion, "PATH", `the first pulumi on PATH; v${MIN_PULUMI_VERSION}+ needed`);
     } else {
       const pathNote = onPath ? `the pulumi on PATH (${onPath}) is ${pathVersion ?? "unusable"}, older than v${MIN_PULUMI_VERSION}` : "no pulumi on PATH";
       const builtVersion = isExecutable(PULUMI_BIN) ? cliVersion(PULUMI_BIN) : undefined;

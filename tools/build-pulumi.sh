@@ -46,7 +46,8 @@ link_launchers() {
 if [[ -n "$explicit" ]]; then
   [[ -x "$explicit" && -f "$explicit" ]] || { echo "error: $explicit_from $explicit: no executable Pulumi CLI there; point it at a pulumi binary ($min or newer) or unset it" >&2; exit 1; }
   v="$(cli_version "$explicit")"
-  new_enough "$v" || { echo "error: $explicit_from $explicit: Pulumi CLI ${v:-of unknown version} is older than $min; upgrade it or unset $explicit_from" >&2; exit 1; }
+  shown="${v:+v$v}"
+  new_enough "$v" || { echo "error: $explicit_from $explicit: Pulumi CLI ${shown:-of unknown version} is older than $min; upgrade it or unset $explicit_from" >&2; exit 1; }
   echo "using pulumi v$v at $explicit ($explicit_from); not building one"
   link_launchers
   exit 0
