@@ -5,7 +5,7 @@
  * repository's program, so stack files and state never land in the working tree.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -104,7 +104,8 @@ function cliVersion(bin: string): string | undefined {
 }
 
 function withHelpers(bin: string, version: string, source: PulumiSource, why: string): ResolvedPulumi {
-  const dir = path.dirname(bin);
+  // The engine looks beside its real executable (a packaged CLI is often a symlink into its folder).
+  const dir = path.dirname(realpathSync(bin));
   // The engine prefers a language host and launcher on PATH over the ones beside the CLI, so the CLI's
   // own folder goes first; the SDK's launcher and our built host are fallbacks for a bare `pulumi`.
   const pathPrefix = [dir];

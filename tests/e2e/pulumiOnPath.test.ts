@@ -158,6 +158,32 @@ describe("previews through the PATH CLI's own language host", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ drift: false, items: [] });
   });
 
+  it("pulumi install runs the package manager through the language host", { timeout: 240_000 }, async () => {
+    const dir = path.join(root, "install-program");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: install-me\nruntime:\n  name: nodejs\n  options:\n    packagemanager: npm\n");
+    // A local dependency: npm installs it without the network.
+    mkdirSync(path.join(dir, "local-dep"));
+    writeFileSync(path.join(dir, "local-dep", "package.json"), JSON.stringify({ name: "local-dep", version: "1.0.0" }));
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "install-me", version: "1.0.0", private: true, dependencies: { "local-dep": "file:./local-dep" } }));
+    const r = spawnSync(resolvePulumi().bin, ["install", "--non-interactive"], { cwd: dir, env: ws.cliEnv(), encoding: "utf8", timeout: 200_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("Installing dependencies...");
+    expect(r.stdout).toContain("Finished installing dependencies");
+    expect(existsSync(path.join(dir, "package-lock.json"))).toBe(true);
+    expect(existsSync(path.join(dir, "node_modules", "local-dep", "package.json"))).toBe(true);
+  });
+
+  it("a bad runtime option is an error naming it", { timeout: 240_000 }, async () => {
+    const dir = path.join(root, "bad-option");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: bad-option\nruntime:\n  name: nodejs\n  options:\n    typescript: \"yes\"\n");
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "bad-option", version: "1.0.0", private: true }));
+    const r = spawnSync(resolvePulumi().bin, ["install", "--non-interactive"], { cwd: dir, env: ws.cliEnv(), encoding: "utf8", timeout: 200_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('runtime option "typescript" in Pulumi.yaml must be a boolean (true or false), got string yes');
+  });
+
   it("a program that depends on @pulumi/aws is reported as needing the aws plugin", { timeout: 240_000 }, async () => {
     const dir = path.join(root, "aws-program");
     mkdirSync(path.join(dir, "node_modules", "@pulumi", "aws"), { recursive: true });
