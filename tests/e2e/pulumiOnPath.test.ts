@@ -10,7 +10,7 @@
  * that they run from a folder of their own with no Go anywhere on PATH.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,6 +59,8 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env.PATH = savedPath;
   await sandbox?.close();
+  // The CLI copies are large.
+  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 describe("setup and golive with a pulumi on PATH and no Go", () => {
