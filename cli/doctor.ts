@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { stateFindings } from "./checkpointHealth";
 import { installedMotoVersion, pinnedMotoVersion } from "./moto";
-import { PULUMI_BIN, REPO_ROOT, TOOLS_BIN } from "./pulumiCli";
+import { MIN_PULUMI_VERSION, PulumiCliError, REPO_ROOT, TOOLS_BIN, resolvePulumi } from "./pulumiCli";
 
 /** One line of the doctor's report. */
 export interface Finding {
@@ -37,6 +37,42 @@ export function pinnedStripeMockVersion(): string | undefined {
   return /^want="?([^"\s]+)"?/m.exec(readFileSync(script, "utf8"))?.[1];
 }
 
+/**
+ * Which Pulumi CLI every golive command uses and why (explicit pick, PATH, or built), and whether the
+ * engine will find a Node.js language host and the dynamic-provider launcher for it.
+ */
+export function pulumiFindings(): Finding[] {
+  const go = run("go", ["version"])?.replace(/^go version /, "");
+  let cli;
+  try {
+    cli = resolvePulumi({ fresh: true });
+  } catch (e) {
+    if (!(e instanceof PulumiCliError)) throw e;
+    return [
+      { component: "pulumi CLI", ok: false, fix: e.message },
+      { component: "go", ok: !!go, version: go, fix: go ? undefined : `only needed when no pulumi v${MIN_PULUMI_VERSION}+ is installed: install Go 1.26+` },
+    ];
+  }
+  const findings: Finding[] = [
+    { component: "pulumi CLI", ok: true, version: `${cli.version} ${cli.bin} (${cli.why})` },
+    {
+      component: "pulumi-language-nodejs",
+      ok: !!cli.languageHost,
+      version: cli.languageHost ? `${run(cli.languageHost, ["-version"]) ?? "?"} ${cli.languageHost}` : undefined,
+      fix: cli.languageHost ? undefined : `put the Node.js language host beside ${cli.bin} (it ships with the Pulumi CLI) or run \`npm run setup\` with Go 1.26+`,
+    },
+    {
+      component: "pulumi-resource-pulumi-nodejs",
+      ok: !!cli.launcher,
+      version: cli.launcher,
+      fix: cli.launcher ? undefined : "run `npm ci` (it ships in @pulumi/pulumi)",
+    },
+  ];
+  // Go only matters when it has to build the CLI.
+  findings.push({ component: "go", ok: true, version: go ?? (cli.source === "built" ? "not installed (the CLI is already built)" : "not needed (a Pulumi CLI is installed)") });
+  return findings;
+}
+
 /** Checks every component the tool needs. */
 export function diagnose(): Finding[] {
   const findings: Finding[] = [];
@@ -47,29 +83,7 @@ export function diagnose(): Finding[] {
     version: process.version,
     fix: nodeMajor >= 20 ? undefined : "install Node.js 20 or newer",
   });
-  const pulumi = existsSync(PULUMI_BIN) ? run(PULUMI_BIN, ["version"]) : undefined;
-  findings.push({
-    component: "pulumi CLI",
-    ok: pulumi === "v3.248.0",
-    version: pulumi,
-    fix: pulumi === "v3.248.0" ? undefined : "run `npm run setup` (builds it from Go modules into .tools/bin; needs Go 1.26+)",
-  });
-  const host = path.join(TOOLS_BIN, "pulumi-language-nodejs");
-  const hostVersion = existsSync(host) ? run(host, ["-version"]) : undefined;
-  findings.push({
-    component: "pulumi-language-nodejs",
-    ok: !!hostVersion,
-    version: hostVersion,
-    fix: hostVersion ? undefined : "run `npm run setup`",
-  });
-  const dyn = path.join(TOOLS_BIN, "pulumi-resource-pulumi-nodejs");
-  findings.push({
-    component: "pulumi-resource-pulumi-nodejs",
-    ok: existsSync(dyn),
-    fix: existsSync(dyn) ? undefined : "run `npm run setup` (links it from @pulumi/pulumi)",
-  });
-  const go = run("go", ["version"]);
-  findings.push({ component: "go", ok: !!go || !!pulumi, version: go?.replace(/^go version /, ""), fix: go ? undefined : "only needed to build the Pulumi CLI: install Go 1.26+" });
+  findings.push(...pulumiFindings());
   for (const [name, fix] of [
     ["@pulumi/pulumi", "npm ci"],
     ["typescript", "npm ci"],

@@ -6,12 +6,12 @@
  * one item per drifted property, plus Stripe webhook endpoints at Selgeo's webhook URL that the
  * stack does not manage. Made for cron: no prompts, no colour unless stdout is a TTY.
  */
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { countByKind, driftFromSteps, normaliseSteps, unmanagedStripeEndpoints, type DriftItem } from "./driftReport";
 import { checkpointHint } from "./checkpointHealth";
-import { REPO_ROOT, TOOLS_BIN } from "./pulumiCli";
+import { pulumiPath, resolvePulumi } from "./pulumiCli";
 
 export const DRIFT_USAGE = `usage: golive drift --stack NAME [--json] [--remediate [--delete-unmanaged]] [--cwd DIR] [--backend-url URL] [--color auto|always|never]
 
@@ -95,15 +95,18 @@ export function useColor(when: string, stream: { isTTY?: boolean } = process.std
   return !!stream.isTTY && !env.NO_COLOR && env.TERM !== "dumb";
 }
 
-/** Selects the stack with the Automation API and our built CLI (or `pulumi` on PATH). */
+/** Selects the stack with the Automation API and the chosen CLI (`resolvePulumi`). */
 export async function selectStack(o: { stack: string; cwd: string; backendUrl?: string }): Promise<Stack> {
   const auto = await import("@pulumi/pulumi/automation");
-  const toolsRoot = path.join(REPO_ROOT, ".tools");
-  const pulumiCommand = existsSync(path.join(toolsRoot, "bin", "pulumi"))
-    ? await auto.PulumiCommand.get({ root: toolsRoot, skipVersionCheck: true })
-    : await auto.PulumiCommand.get({ skipVersionCheck: true });
+  const cli = resolvePulumi();
+  // PulumiCommand runs `<root>/bin/pulumi`; a CLI that is not in a `bin` folder is reached through PATH.
+  const binDir = path.dirname(cli.bin);
+  const pulumiCommand =
+    path.basename(binDir) === "bin" && path.basename(cli.bin) === "pulumi"
+      ? await auto.PulumiCommand.get({ root: path.dirname(binDir), skipVersionCheck: true })
+      : await withPath(pulumiPath(process.env.PATH, cli), () => auto.PulumiCommand.get({ skipVersionCheck: true }));
   const envVars: Record<string, string> = {
-    PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    PATH: pulumiPath(process.env.PATH, cli),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
@@ -111,6 +114,17 @@ export async function selectStack(o: { stack: string; cwd: string; backendUrl?: 
     ...(o.backendUrl ? { PULUMI_BACKEND_URL: o.backendUrl } : {}),
   };
   return auto.LocalWorkspace.selectStack({ stackName: o.stack, workDir: o.cwd }, { pulumiCommand, envVars });
+}
+
+/** Runs `fn` with PATH set for it (PulumiCommand.get looks `pulumi` up on this process's PATH). */
+async function withPath<T>(pathVar: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.PATH;
+  process.env.PATH = pathVar;
+  try {
+    return await fn();
+  } finally {
+    process.env.PATH = saved;
+  }
 }
 
 /** Refresh preview → drift items (and the raw steps, for --record). */

@@ -1,7 +1,10 @@
 /**
  * `golive`: the command-line face of selgeo-golive. Each command lives in its own module.
  */
-const USAGE = `usage: golive <command> [options]
+const USAGE = `usage: golive <command> [options] [--pulumi PATH]
+
+  --pulumi PATH (or PULUMI_CLI=PATH) picks the Pulumi CLI; otherwise a pulumi on PATH that is new
+  enough, else the one \`npm run setup\` built (\`golive doctor\` says which and why)
 
 commands:
   doctor [--json]                      versions of every component, and how to get what is missing
@@ -18,9 +21,47 @@ commands:
   cleanup-test --stack NAME [--apply] [--test-key sk_test_…] [--json]  list (remove with --apply) test-mode test data
 `;
 
+/** Takes `--pulumi PATH` / `--pulumi=PATH` out of argv (any command that runs pulumi honours it). */
+export function takePulumiFlag(argv: string[]): { argv: string[]; pulumi?: string; error?: string } {
+  const out: string[] = [];
+  let pulumi: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--pulumi") {
+      if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) return { argv, error: "--pulumi needs a path to a pulumi binary" };
+      pulumi = argv[++i];
+    } else if (a.startsWith("--pulumi=")) {
+      pulumi = a.slice("--pulumi=".length);
+      if (!pulumi) return { argv, error: "--pulumi needs a path to a pulumi binary" };
+    } else {
+      out.push(a);
+    }
+  }
+  return { argv: out, pulumi };
+}
+
 /** Runs one command; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const taken = takePulumiFlag(argv);
+  if (taken.error) {
+    process.stderr.write(`golive: ${taken.error}\n`);
+    return 1;
+  }
+  if (taken.pulumi) {
+    const cli = await import("./pulumiCli");
+    cli.setPulumiOverride(taken.pulumi);
+    // An explicit pick that is missing or too old stops here, before anything runs.
+    try {
+      cli.resolvePulumi();
+    } catch (e) {
+      if (e instanceof cli.PulumiCliError) {
+        process.stderr.write(`golive: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    }
+  }
+  const [command, ...rest] = taken.argv;
   switch (command) {
     case "doctor":
       return (await import("./doctor")).doctorCommand(rest);

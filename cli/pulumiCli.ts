@@ -1,18 +1,177 @@
 /**
- * Runs the real Pulumi CLI offline: the binaries built by tools/build-pulumi.sh, a private
+ * Runs the real Pulumi CLI offline: the one `resolvePulumi` picks (an explicit `PULUMI_CLI` /
+ * `--pulumi`, a new enough `pulumi` on PATH, or the one tools/build-pulumi.sh built), a private
  * PULUMI_HOME, a `file://` backend, and a project folder of its own whose `main` points at this
  * repository's program, so stack files and state never land in the working tree.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 /** The repository root (where Pulumi.yaml and index.ts live). */
 export const REPO_ROOT = path.resolve(__dirname, "..");
-/** Where tools/build-pulumi.sh puts `pulumi` and `pulumi-language-nodejs`. */
+/** Where tools/build-pulumi.sh puts `pulumi` and `pulumi-language-nodejs` when it builds them. */
 export const TOOLS_BIN = path.join(REPO_ROOT, ".tools", "bin");
+/** The CLI tools/build-pulumi.sh builds (used only when no `pulumi` on PATH is new enough). */
 export const PULUMI_BIN = path.join(TOOLS_BIN, "pulumi");
+/** Where @pulumi/pulumi ships `pulumi-resource-pulumi-nodejs`, the dynamic-provider launcher. */
+export const SDK_ROOT = path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi");
+
+/**
+ * The oldest Pulumi CLI the project runs with: the version of the `@pulumi/pulumi` it pins. An engine
+ * older than the SDK may lack features the SDK asks for; a newer one is supported by Pulumi. Keep it
+ * equal to `min=` in tools/build-pulumi.sh (a unit test compares them).
+ */
+export const MIN_PULUMI_VERSION = "3.248.0";
+
+/** How the CLI in use was chosen. */
+export type PulumiSource = "--pulumi" | "PULUMI_CLI" | "PATH" | "built";
+
+/** The Pulumi CLI every golive command and test runs, and why that one. */
+export interface ResolvedPulumi {
+  bin: string;
+  /** As `pulumi version` prints it, e.g. `v3.248.0`. */
+  version: string;
+  source: PulumiSource;
+  /** One line for `golive doctor` and setup: which CLI and why. */
+  why: string;
+  /** Folders to put first on the engine's PATH: the CLI's own folder (its language host and launcher), then fallbacks. */
+  pathPrefix: string[];
+  /** Where the engine will find the Node.js language host, or undefined when there is none. */
+  languageHost?: string;
+  /** Where the engine will find the dynamic-provider launcher, or undefined when there is none. */
+  launcher?: string;
+}
+
+/** A Pulumi CLI that cannot be used; the message is one line saying what to do. */
+export class PulumiCliError extends Error {}
+
+let flagOverride: string | undefined;
+/** `--pulumi PATH` on a golive command line: wins over PULUMI_CLI and PATH. */
+export function setPulumiOverride(bin: string | undefined): void {
+  flagOverride = bin;
+  resolved = undefined;
+  // golive commands started from this one (the demo runs `golive checklist`) pick the same CLI.
+  if (bin) process.env.PULUMI_CLI = path.resolve(bin);
+}
+
+/** Parses `v3.248.0`, `3.248.0-dev.0` or `pulumi version v3.250.1`; undefined when it is not a version. */
+export function parsePulumiVersion(text: string): [number, number, number] | undefined {
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(text);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/** True when `version` (as `pulumi version` prints it) is at least MIN_PULUMI_VERSION. */
+export function isNewEnough(version: string, min = MIN_PULUMI_VERSION): boolean {
+  const v = parsePulumiVersion(version);
+  const m = parsePulumiVersion(min)!;
+  if (!v) return false;
+  for (let i = 0; i < 3; i++) if (v[i] !== m[i]) return v[i] > m[i];
+  return true;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    return statSync(file).isFile() && (accessSync(file, constants.X_OK), true);
+  } catch {
+    return false;
+  }
+}
+
+/** The first executable `name` on a PATH string. */
+export function findOnPath(name: string, pathVar: string | undefined): string | undefined {
+  for (const dir of (pathVar ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function cliVersion(bin: string): string | undefined {
+  try {
+    const out = execFileSync(bin, ["version"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 30_000,
+      env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    }).trim();
+    return parsePulumiVersion(out) ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function withHelpers(bin: string, version: string, source: PulumiSource, why: string): ResolvedPulumi {
+  // The engine looks beside its real executable (a packaged CLI is often a symlink into its folder).
+  const dir = path.dirname(realpathSync(bin));
+  // The engine prefers a language host and launcher on PATH over the ones beside the CLI, so the CLI's
+  // own folder goes first; the SDK's launcher and our built host are fallbacks for a bare `pulumi`.
+  const pathPrefix = [dir];
+  let languageHost: string | undefined = path.join(dir, "pulumi-language-nodejs");
+  if (!isExecutable(languageHost)) {
+    languageHost = isExecutable(path.join(TOOLS_BIN, "pulumi-language-nodejs")) ? path.join(TOOLS_BIN, "pulumi-language-nodejs") : undefined;
+    if (languageHost) pathPrefix.push(TOOLS_BIN);
+    else languageHost = findOnPath("pulumi-language-nodejs", process.env.PATH);
+  }
+  let launcher: string | undefined = path.join(dir, "pulumi-resource-pulumi-nodejs");
+  if (!isExecutable(launcher)) {
+    launcher = path.join(SDK_ROOT, "pulumi-resource-pulumi-nodejs");
+    if (existsSync(launcher)) pathPrefix.push(SDK_ROOT);
+    else launcher = undefined;
+  }
+  return { bin, version, source, why, pathPrefix: [...new Set(pathPrefix)], languageHost, launcher };
+}
+
+let resolved: ResolvedPulumi | undefined;
+
+/**
+ * Picks the Pulumi CLI: `--pulumi PATH`, else `PULUMI_CLI`, else the first `pulumi` on PATH when it is
+ * at least MIN_PULUMI_VERSION, else the one tools/build-pulumi.sh built. An explicit pick that is
+ * missing or too old is an error, never silently replaced.
+ */
+export function resolvePulumi(opts: { fresh?: boolean; env?: NodeJS.ProcessEnv } = {}): ResolvedPulumi {
+  if (resolved && !opts.fresh && !opts.env) return resolved;
+  const env = opts.env ?? process.env;
+  const explicit: [PulumiSource, string] | undefined = flagOverride
+    ? ["--pulumi", flagOverride]
+    : env.PULUMI_CLI
+      ? ["PULUMI_CLI", env.PULUMI_CLI]
+      : undefined;
+  let result: ResolvedPulumi;
+  if (explicit) {
+    const [source, given] = explicit;
+    const bin = path.resolve(given);
+    if (!isExecutable(bin)) throw new PulumiCliError(`${source} ${given}: no executable Pulumi CLI there; point it at a \`pulumi\` binary (v${MIN_PULUMI_VERSION} or newer) or unset it`);
+    const version = cliVersion(bin);
+    if (!version) throw new PulumiCliError(`${source} ${given}: \`${given} version\` did not print a version; point it at a Pulumi CLI (v${MIN_PULUMI_VERSION} or newer)`);
+    if (!isNewEnough(version)) throw new PulumiCliError(`${source} ${given}: Pulumi CLI ${version} is older than v${MIN_PULUMI_VERSION}; upgrade it or unset ${source}`);
+    result = withHelpers(bin, version, source, `${source} picks ${bin}`);
+  } else {
+    let onPath = findOnPath("pulumi", env.PATH);
+    // Our own build on PATH (README suggests .tools/bin there) is the built one, not a user's CLI.
+    if (onPath && path.resolve(onPath) === PULUMI_BIN) onPath = undefined;
+    const pathVersion = onPath ? cliVersion(onPath) : undefined;
+    if (onPath && pathVersion && isNewEnough(pathVersion)) {
+      result = withHelpers(onPath, pathVersion, "PATH", `the first pulumi on PATH; v${MIN_PULUMI_VERSION}+ needed`);
+    } else {
+      const pathNote = onPath ? `the pulumi on PATH (${onPath}) is ${pathVersion ?? "unusable"}, older than v${MIN_PULUMI_VERSION}` : "no pulumi on PATH";
+      const builtVersion = isExecutable(PULUMI_BIN) ? cliVersion(PULUMI_BIN) : undefined;
+      if (!builtVersion) {
+        throw new PulumiCliError(`no usable Pulumi CLI (${pathNote}, none built in ${TOOLS_BIN}): install pulumi v${MIN_PULUMI_VERSION}+ on PATH, set PULUMI_CLI, or run \`npm run setup\` with Go 1.26+`);
+      }
+      result = withHelpers(PULUMI_BIN, builtVersion, "built", `${pathNote}: using the one built by npm run setup`);
+    }
+  }
+  if (!opts.env) resolved = result;
+  return result;
+}
+
+/** PATH for a pulumi run: the chosen CLI's folders first, then the caller's PATH. */
+export function pulumiPath(base: string | undefined = process.env.PATH, cli: ResolvedPulumi = resolvePulumi()): string {
+  return [...cli.pathPrefix, ...(base ? [base] : [])].join(path.delimiter);
+}
 
 /** The result of one CLI run. */
 export interface CliResult {
@@ -48,7 +207,7 @@ export class PulumiWorkspace {
     for (const d of [this.projectDir, this.stateDir, this.homeDir]) mkdirSync(d, { recursive: true });
     this.env = {
       ...process.env,
-      PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+      PATH: pulumiPath(),
       PULUMI_HOME: this.homeDir,
       PULUMI_BACKEND_URL: `file://${this.stateDir}`,
       PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -66,9 +225,7 @@ export class PulumiWorkspace {
 
   /** Creates the project folder, logs in to the file backend and initialises the stack. */
   static async create(opts: WorkspaceOptions): Promise<PulumiWorkspace> {
-    if (!existsSync(PULUMI_BIN)) {
-      throw new Error(`the Pulumi CLI is not built: run \`npm run setup\` (looked for ${PULUMI_BIN})`);
-    }
+    resolvePulumi();
     const root = opts.dir ?? mkdtempSync(path.join(tmpdir(), "golive-"));
     mkdirSync(root, { recursive: true });
     const ws = new PulumiWorkspace(opts, root);
@@ -115,7 +272,7 @@ export class PulumiWorkspace {
   start(args: string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
     const fullArgs = [...args, "--stack", this.opts.stack, "--non-interactive"];
     if (args[0] === "stack" && args[1] === "init") fullArgs.splice(fullArgs.indexOf("--stack"), 2);
-    const child = spawn(PULUMI_BIN, fullArgs, {
+    const child = spawn(resolvePulumi().bin, fullArgs, {
       cwd: this.projectDir,
       env: { ...this.env, ...extraEnv },
       stdio: ["ignore", "pipe", "pipe"],

@@ -17,7 +17,7 @@ import {
   type SelgeoClient,
 } from "@selgeo-golive/runtime";
 import { checkpointHint } from "./checkpointHealth";
-import { PULUMI_BIN, TOOLS_BIN } from "./pulumiCli";
+import { pulumiPath, resolvePulumi } from "./pulumiCli";
 
 /** Flags every stack command takes. */
 export interface StackArgs {
@@ -82,11 +82,12 @@ export interface StackContext {
   aws: { region?: string };
 }
 
-/** Runs the built Pulumi CLI with the same environment conventions as PulumiWorkspace. */
+/** Runs the chosen Pulumi CLI (`resolvePulumi`) with the same environment conventions as PulumiWorkspace. */
 export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "backendUrl">): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = resolvePulumi();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    PATH: pulumiPath(process.env.PATH, cli),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
@@ -94,7 +95,7 @@ export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "
     ...(a.backendUrl ? { PULUMI_BACKEND_URL: a.backendUrl } : {}),
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(PULUMI_BIN, [...args, "--stack", a.stack, "--non-interactive"], { cwd: a.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cli.bin, [...args, "--stack", a.stack, "--non-interactive"], { cwd: a.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));

@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySignatureHeader } from "../../runtime/src/signature";
 import { startMoto, type MotoServer } from "../../cli/moto";
-import { PulumiWorkspace, REPO_ROOT, TOOLS_BIN } from "../../cli/pulumiCli";
+import { PulumiWorkspace, REPO_ROOT, pulumiPath } from "../../cli/pulumiCli";
 import { readGeneratedSecret } from "../../runtime/src/secrets";
 import { startSandbox } from "../../sandbox/server";
 
@@ -52,7 +52,7 @@ function golive(args: string[], extraEnv: Record<string, string> = {}): Promise<
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...moto.env,
-    PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    PATH: pulumiPath(),
     PULUMI_HOME: ws.homeDir,
     PULUMI_BACKEND_URL: `file://${ws.stateDir}`,
     PULUMI_CONFIG_PASSPHRASE: "",

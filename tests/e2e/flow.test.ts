@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMoto, type MotoServer } from "../../cli/moto";
-import { PulumiWorkspace, REPO_ROOT, TOOLS_BIN } from "../../cli/pulumiCli";
+import { PulumiWorkspace, REPO_ROOT, pulumiPath } from "../../cli/pulumiCli";
 import { startSandbox } from "../../sandbox/server";
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
@@ -64,7 +64,7 @@ function flowEnv(): NodeJS.ProcessEnv {
   return {
     ...process.env,
     ...moto.env,
-    PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    PATH: pulumiPath(),
     PULUMI_HOME: ws.homeDir,
     PULUMI_BACKEND_URL: `file://${ws.stateDir}`,
     PULUMI_CONFIG_PASSPHRASE: "",

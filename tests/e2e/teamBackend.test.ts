@@ -23,7 +23,7 @@ import path from "node:path";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMoto, type MotoServer } from "../../cli/moto";
-import { PULUMI_BIN, REPO_ROOT, TOOLS_BIN } from "../../cli/pulumiCli";
+import { REPO_ROOT, pulumiPath, resolvePulumi } from "../../cli/pulumiCli";
 
 const PROJECT = "selgeo-golive-team";
 const STACK = "team";
@@ -109,7 +109,7 @@ function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.Proces
   for (const k of Object.keys(env)) if (/^(AWS_|PULUMI_)/.test(k)) delete env[k];
   return {
     ...env,
-    PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    PATH: pulumiPath(),
     PULUMI_HOME: home,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
@@ -133,7 +133,7 @@ interface Run {
 
 function pulumi(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PULUMI_BIN, [...args, "--non-interactive"], { cwd: projectDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(resolvePulumi().bin, [...args, "--non-interactive"], { cwd: projectDir, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d));
     child.stderr.on("data", (d: Buffer) => (out += d));

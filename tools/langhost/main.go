@@ -7,9 +7,10 @@
 // same LanguageRuntime protocol for what a TypeScript Pulumi program with dynamic providers needs:
 // Handshake, Run (launching @pulumi/pulumi's own `cmd/run` with node), RunPlugin (policy packs, fed
 // the stack's config through the SDK's policy proxy, and plugins through @pulumi/pulumi's
-// `cmd/run-policy-pack` / `cmd/run-plugin`), About, plugin info and
-// dependency reporting. It deliberately reports no required plugins: every provider we use is a
-// dynamic provider, and plugin downloads are impossible offline anyway.
+// `cmd/run-policy-pack` / `cmd/run-plugin`), About, plugin info, dependency reporting and
+// `pulumi install`. It reports required plugins by the official host's rule (packages.go), so a
+// program that asks for no plugin here asks for none with the official host either. Code generation
+// and packaging are refused with a message saying so (unsupported.go).
 package main
 
 import (
@@ -34,6 +35,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/nodejs/npm"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
@@ -58,21 +60,16 @@ func main() {
 	h := &host{}
 	h.cancelCtx, h.cancel = context.WithCancel(context.Background())
 
-	// The engine passes flags it knows about for other hosts too; accept any `-name[=value]` and take
-	// the last positional argument as the engine address, as the upstream host does.
-	for _, a := range os.Args[1:] {
-		switch {
-		case a == "-version" || a == "--version":
-			fmt.Println(version)
-			return
-		case strings.HasPrefix(a, "-tracing="):
-			h.tracing = strings.TrimPrefix(a, "-tracing=")
-		case strings.HasPrefix(a, "-"):
-			// ignored
-		default:
-			h.engineAddress = a
-		}
+	flags, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
+	if flags.showVersion {
+		fmt.Println(version)
+		return
+	}
+	h.tracing, h.engineAddress = flags.tracing, flags.engineAddress
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -123,16 +120,31 @@ func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.Plugin
 	return &pulumirpc.PluginInfo{Version: version}, nil
 }
 
+// GetRequiredPlugins answers older engines with the same set GetRequiredPackages reports.
 func (h *host) GetRequiredPlugins(
-	context.Context, *pulumirpc.GetRequiredPluginsRequest,
+	_ context.Context, req *pulumirpc.GetRequiredPluginsRequest,
 ) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+	pkgs, err := requiredPackages(req.GetInfo().GetProgramDirectory())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "while looking for required plugins: %v\n", err)
+	}
+	resp := &pulumirpc.GetRequiredPluginsResponse{}
+	for _, p := range pkgs {
+		resp.Plugins = append(resp.Plugins, &pulumirpc.PluginDependency{Name: p.Name, Kind: p.Kind, Version: p.Version, Server: p.Server})
+	}
+	return resp, nil
 }
 
+// GetRequiredPackages reports the provider packages below the program directory (packages.go). Like
+// the official host it reports what it found even when some package.json could not be read.
 func (h *host) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
+	_ context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+	pkgs, err := requiredPackages(req.GetInfo().GetProgramDirectory())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "while looking for required plugins: %v\n", err)
+	}
+	return &pulumirpc.GetRequiredPackagesResponse{Packages: pkgs}, nil
 }
 
 func (h *host) RuntimeOptionsPrompts(
@@ -141,13 +153,35 @@ func (h *host) RuntimeOptionsPrompts(
 	return &pulumirpc.RuntimeOptionsResponse{}, nil
 }
 
-// InstallDependencies is a no-op that says so: the project installs with `npm ci` itself, and an
-// install triggered by the engine could not reach anything but the npm registry anyway.
+// InstallDependencies (`pulumi install`, `pulumi new`) runs the package manager as the official host
+// does, through the SDK's own npm package: the workspace root when the program is in an npm/yarn/pnpm
+// workspace, the `packagemanager` runtime option (auto-detected from the lock file by default), its
+// output streamed to the user as it comes.
 func (h *host) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest, server grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
 ) error {
-	msg := "selgeo-golive's language host does not install dependencies: run `npm ci` in the project\n"
-	return server.Send(&pulumirpc.InstallDependenciesResponse{Stdout: []byte(msg)})
+	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(server, req.GetIsTerminal())
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	opts, err := parseOptions(req.GetInfo().GetOptions().AsMap())
+	if err != nil {
+		return err
+	}
+	dir := req.GetInfo().GetProgramDirectory()
+	if root, err := npm.FindWorkspaceRoot(dir); err == nil {
+		fmt.Fprintf(stdout, "Detected workspace root at %s\n", root)
+		dir = root
+	} else if !errors.Is(err, npm.ErrNotInWorkspace) {
+		return fmt.Errorf("looking for the npm workspace root of %s: %w", dir, err)
+	}
+	fmt.Fprintf(stdout, "Installing dependencies...\n\n")
+	if _, err := npm.Install(server.Context(), npm.PackageManagerType(opts.packagemanager), dir, false, stdout, stderr); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Finished installing dependencies\n\n")
+	return closer.Close()
 }
 
 func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
@@ -212,37 +246,6 @@ func locateModule(dir, rel string) (string, error) {
 	return "", fmt.Errorf("could not find @pulumi/pulumi/%s above %s: run `npm ci` in the project", rel, dir)
 }
 
-type runtimeOptions struct {
-	typescript bool
-	tsconfig   string
-	nodeargs   []string
-}
-
-func parseOptions(opts map[string]any) runtimeOptions {
-	o := runtimeOptions{typescript: true}
-	if v, ok := opts["typescript"].(bool); ok {
-		o.typescript = v
-	}
-	if v, ok := opts["tsconfig"].(string); ok {
-		o.tsconfig = v
-	}
-	if v, ok := opts["nodeargs"].(string); ok && v != "" {
-		o.nodeargs = strings.Fields(v)
-	}
-	return o
-}
-
-func (o runtimeOptions) env() []string {
-	var env []string
-	if o.typescript {
-		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
-	}
-	if o.tsconfig != "" {
-		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+o.tsconfig)
-	}
-	return env
-}
-
 func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -253,7 +256,10 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	opts := parseOptions(info.GetOptions().AsMap())
+	opts, err := parseOptions(info.GetOptions().AsMap())
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
 
 	args := append([]string{}, opts.nodeargs...)
 	args = append(args, runPath)
@@ -367,7 +373,10 @@ func (h *host) RunPlugin(
 	if err != nil {
 		return err
 	}
-	opts := parseOptions(info.GetOptions().AsMap())
+	opts, err := parseOptions(info.GetOptions().AsMap())
+	if err != nil {
+		return err
+	}
 	args := append([]string{runPath}, opts.nodeargs...)
 	if isPolicyPack {
 		// run-policy-pack takes the engine address first and the pack's directory last.

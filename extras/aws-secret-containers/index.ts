@@ -10,9 +10,10 @@
  * lets a merchant choose the KMS key, tags, recovery window and read access in code review before
  * the first secret exists. This component therefore declares **no** `aws.secretsmanager.SecretVersion`.
  *
- * Why optional: the AWS provider plugin cannot be downloaded in this project's offline environment,
- * and the sandbox stack must run without it. Nothing imports this module from `index.ts`; a stack
- * opts in (e.g. behind a config flag) and then needs the `aws` plugin installed.
+ * Why a package of its own: the Node.js language host asks the engine for the provider plugin of
+ * every provider package installed below the program's folder. As a dependency of the go-live
+ * program it would make every preview fetch the AWS plugin; here, only a program that adds this
+ * package (`npm install <repo>/extras/aws-secret-containers`) pulls @pulumi/aws and its plugin in.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

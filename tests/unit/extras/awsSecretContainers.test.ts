@@ -1,16 +1,30 @@
 /**
- * SecretContainers with Pulumi mocks: the AWS provider plugin cannot be downloaded here, so what the
+ * extras/aws-secret-containers (SecretContainers) with Pulumi mocks: the AWS provider plugin cannot be downloaded here, so what the
  * component declares is checked at the registration boundary (every resource's type, name and
  * inputs as the engine would receive them). Mocks are right only for @pulumi/aws resources; the
  * dynamic Selgeo providers are covered elsewhere against the sandbox.
  *
  * Pulumi's docs ask for the mocks to be in place before the program's modules load, so the module
  * under test is imported dynamically after the first `setMocks`.
+ *
+ * The package is installed by tools/aws-extra.sh in a staging folder outside the repository (an
+ * @pulumi/aws below the program's folder would make every preview ask for the AWS plugin), so the
+ * test loads it, and the @pulumi/pulumi it uses, from there.
  */
-import * as pulumi from "@pulumi/pulumi";
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import path from "node:path";
+import type * as PulumiSdk from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 
-type Module = typeof import("../../../providers/awsSecretContainers");
+/** The component's module; its types need @pulumi/aws, which the root tsconfig deliberately cannot see. */
+type Module = any;
+/** `SecretContainersArgs` of extras/aws-secret-containers. */
+type SecretContainersArgs = Record<string, any> & { stack: string };
+
+const REPO_ROOT = path.resolve(__dirname, "../../..");
+let stage: string;
+let pulumi: typeof PulumiSdk;
 
 const ACCOUNT = "123456789012";
 const REGION = "eu-west-1";
@@ -27,7 +41,7 @@ let registered: Registered[] = [];
 let calls: { token: string; inputs: Record<string, any> }[] = [];
 
 // ARNs shaped like AWS's, so the component's ARN parsing (the region for kms:ViaService) is real.
-const mocks: pulumi.runtime.Mocks = {
+const mocks: PulumiSdk.runtime.Mocks = {
   newResource(args) {
     const id = `${args.name}-id`;
     const state: Record<string, any> = { ...args.inputs };
@@ -68,11 +82,15 @@ const mocks: pulumi.runtime.Mocks = {
 let mod: Module;
 
 beforeAll(async () => {
+  // Idempotent: installs once (npm ci from the cache), then only refreshes the staged sources.
+  const out = execFileSync("bash", [path.join(REPO_ROOT, "tools", "aws-extra.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  stage = out.trim().split("\n").pop()!;
+  pulumi = createRequire(path.join(stage, "index.ts"))("@pulumi/pulumi");
   await pulumi.runtime.setMocks(mocks, "selgeo-golive", "live", false);
-  mod = await import("../../../providers/awsSecretContainers");
-});
+  mod = await import(path.join(stage, "index.ts"));
+}, 600_000);
 
-function value<T>(o: pulumi.Output<T>): Promise<T> {
+function value<T>(o: PulumiSdk.Output<T>): Promise<T> {
   return new Promise((resolve) => o.apply((v) => resolve(v)));
 }
 
@@ -80,15 +98,15 @@ function value<T>(o: pulumi.Output<T>): Promise<T> {
  * Declares one component on a fresh mock monitor and returns what was registered once every
  * registration has finished (`disconnect` drains the runtime's RPC queue).
  */
-async function declare(name: string, args: import("../../../providers/awsSecretContainers").SecretContainersArgs) {
+async function declare(name: string, args: SecretContainersArgs) {
   registered = [];
   calls = [];
   await pulumi.runtime.setMocks(mocks, "selgeo-golive", args.stack, false);
   const c = new mod.SecretContainers(name, args);
   const outputs = {
-    secretArns: await value(c.secretArns),
-    kmsKeyArn: await value(c.kmsKeyArn),
-    policyArn: await value(c.policyArn),
+    secretArns: await value<Record<string, string>>(c.secretArns),
+    kmsKeyArn: await value<string | undefined>(c.kmsKeyArn),
+    policyArn: await value<string | undefined>(c.policyArn),
   };
   await pulumi.runtime.disconnect();
   const of = (type: string) => registered.filter((r) => r.type === type);
