@@ -1,11 +1,11 @@
 /**
  * `golive`: the command-line face of selgeo-golive. Each command lives in its own module.
  */
-const USAGE = `usage: golive <command> [options]
+export const USAGE = `usage: golive <command> [options]
 
 commands:
   doctor [--json]                      versions of every component, and how to get what is missing
-  sandbox [--port N] [--data-dir DIR]  run the Selgeo sandbox; first stdout line is its URL and keys (JSON)
+  sandbox [--port N] [--stripe-port N] [--aws-port N] [--data-dir DIR] [--stack-file FILE] [--no-aws] [--no-receiver]  run the Selgeo sandbox, moto and the stack file's receivers on its ports; writes DATA_DIR/env.sh to source
   demo                                 the whole go-live rehearsed on the embedded sandbox
   scan-keys [DIR] [--json]             test keys left in a code tree, live secrets committed (exit 1 on findings)
   drift --stack NAME [--json] [--remediate]   drift behind Pulumi's back (exit 0 none, 2 drift, 1 error)
@@ -17,9 +17,32 @@ commands:
   cleanup-test --stack NAME [--apply] [--test-key sk_test_…] [--json]  list (remove with --apply) test-mode test data
 `;
 
+// Commands that print their own, longer usage for --help (without running).
+const OWN_HELP: ReadonlySet<string> = new Set(["drift", "monitor", "scan-keys"]);
+
+const STACK_NOTE = `
+Run it where the stack's Pulumi.yaml is (or --cwd DIR), with the environment \`pulumi\` uses: the
+backend (PULUMI_BACKEND_URL or --backend-url URL), PULUMI_CONFIG_PASSPHRASE and the AWS credentials.
+For the sandbox stack: \`source .sandbox-data/env.sh\` (written by \`golive sandbox\`).
+`;
+
+/** `usage: golive <command> …` from the command's line(s) in USAGE; undefined for a command it does not list. */
+export function commandUsage(command: string): string | undefined {
+  const lines = USAGE.split("\n").filter((l) => l.startsWith(`  ${command} `) || l === `  ${command}`);
+  if (lines.length === 0) return undefined;
+  const text = lines.map((l) => `usage: golive ${l.trim().replace(/\s{2,}/, "\n\n  ")}`).join("\n") + "\n";
+  return /--stack NAME/.test(text) ? text + STACK_NOTE : text;
+}
+
 /** Runs one command; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `golive <command> --help` prints the usage and never runs the command.
+  const usage = command === undefined || OWN_HELP.has(command) ? undefined : commandUsage(command);
+  if (usage !== undefined && (rest.includes("--help") || rest.includes("-h"))) {
+    process.stdout.write(usage);
+    return 0;
+  }
   switch (command) {
     case "doctor":
       return (await import("./doctor")).doctorCommand(rest);
