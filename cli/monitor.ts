@@ -68,7 +68,8 @@ export interface MonitorReport {
   status: "healthy" | "needs_attention" | "failing";
   exitCode: 0 | 3 | 4;
   program?: { id: string; name: string; status: string; activatedAt: string | null };
-  deliveries: { failed: DeliveryProblem[]; deadLettered: DeliveryProblem[] };
+  /** `failedPings`: failed `ping` deliveries, left out of `failed` (verify's forged pings fail by design). */
+  deliveries: { failed: DeliveryProblem[]; deadLettered: DeliveryProblem[]; failedPings: number };
   attributionAudit: Array<{ id: string; type: string; message: string; conversion: string | null; created: string }>;
   fraudAlerts: Array<{ id: string; conversion: string; partner: string; reasons: string[]; created: string }>;
   needsReview: Array<{ id: string; partner: string; conversion: string; amount: number; currency: string; reason: string | null; created: string }>;
@@ -148,7 +149,10 @@ export async function buildMonitorReport(
   });
   const deliveries = async (status: "failed" | "dead_lettered") =>
     (await collect((startingAfter) => client.listWebhookDeliveries({ status, limit: 100, startingAfter }))).map(problem);
-  const failed = await deliveries("failed");
+  // A ping is no business event: the forged pings `golive verify` sends fail on purpose, and a failed
+  // real ping is `golive verify`'s finding, not a monitoring signal (as in the checklist).
+  const failedAll = await deliveries("failed");
+  const failed = failedAll.filter((d) => d.eventType !== "ping");
   const deadLettered = await deliveries("dead_lettered");
 
   let program: Program | undefined;
@@ -192,7 +196,7 @@ export async function buildMonitorReport(
     status: exitCode === 4 ? "failing" : exitCode === 3 ? "needs_attention" : "healthy",
     exitCode,
     ...(program ? { program: { id: program.id, name: program.name, status: program.status, activatedAt: iso(program.activated_at) } } : {}),
-    deliveries: { failed, deadLettered },
+    deliveries: { failed, deadLettered, failedPings: failedAll.length - failed.length },
     attributionAudit: audit.map((a) => ({ id: a.id, type: a.type, message: a.message, conversion: a.conversion, created: iso(a.created)! })),
     fraudAlerts: fraud.map((f) => ({ id: f.id, conversion: f.conversion, partner: f.partner, reasons: f.reasons, created: iso(f.created)! })),
     needsReview: review.map((c) => ({ id: c.id, partner: c.partner, conversion: c.conversion, amount: c.amount, currency: c.currency, reason: c.reason, created: iso(c.created)! })),
@@ -206,7 +210,10 @@ export function formatMonitorReport(r: MonitorReport): string {
   L.push(`${r.status.replace("_", " ")}: stack ${r.stack} (${r.checkedAt}; events since ${r.since})`);
   if (r.program) L.push(`program ${r.program.id} "${r.program.name}": ${r.program.status}${r.program.activatedAt ? `, active since ${r.program.activatedAt}` : ""}`);
   const dl = [...r.deliveries.failed, ...r.deliveries.deadLettered];
-  L.push(`deliveries failed: ${r.deliveries.failed.length}, dead-lettered: ${r.deliveries.deadLettered.length}`);
+  L.push(
+    `deliveries failed: ${r.deliveries.failed.length}, dead-lettered: ${r.deliveries.deadLettered.length}` +
+      (r.deliveries.failedPings > 0 ? ` (not counted: ${r.deliveries.failedPings} failed ping(s), e.g. verify's forged pings)` : ""),
+  );
   for (const d of dl) {
     L.push(`  ${d.id} ${d.status} ${d.eventType} → ${d.endpointName ?? d.endpoint} (attempts ${d.attempts}, last HTTP ${d.responseStatus ?? "-"})`);
     L.push(`    retry: ${d.retry.curl}`);
@@ -241,6 +248,8 @@ export async function monitorCommand(argv: string[]): Promise<number> {
     const { selectStack } = await import("./drift");
     const stack = await selectStack({ stack: o.stack, cwd: o.cwd, backendUrl: o.backendUrl });
     const config = await stack.getAllConfig();
+    const apiUrl = config["selgeo:apiUrl"]?.value ?? process.env.SELGEO_API_URL;
+    if (apiUrl) await (await import("./stackErrors")).assertReachable(apiUrl);
     const outputs = await stack.outputs();
     const runtime = await import("@selgeo-golive/runtime");
     runtime.configureFromStack({ get: (k) => config[k]?.value });
@@ -254,7 +263,7 @@ export async function monitorCommand(argv: string[]): Promise<number> {
     process.stdout.write(o.json ? JSON.stringify(report, null, 2) + "\n" : formatMonitorReport(report));
     return report.exitCode;
   } catch (e) {
-    process.stderr.write(`golive monitor: ${(await import("./drift")).cleanError(e)}\n`);
+    process.stderr.write(`golive monitor: ${(await import("./drift")).cleanError(e, o.stack)}\n`);
     return 1;
   }
 }

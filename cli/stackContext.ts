@@ -17,6 +17,7 @@ import {
   type SelgeoClient,
 } from "@selgeo-golive/runtime";
 import { PULUMI_BIN, TOOLS_BIN } from "./pulumiCli";
+import { assertReachable, passphraseProblem } from "./stackErrors";
 
 /** Flags every stack command takes. */
 export interface StackArgs {
@@ -88,7 +89,6 @@ export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "
     PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
     NO_COLOR: "1",
     ...(a.backendUrl ? { PULUMI_BACKEND_URL: a.backendUrl } : {}),
   };
@@ -105,6 +105,9 @@ export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "
 
 async function pulumiJson(args: string[], a: StackArgs): Promise<any> {
   const r = await runPulumi(args, a);
+  // No passphrase is ever assumed: a passphrase stack without one gets the line saying how to set it.
+  const passphrase = r.code !== 0 ? passphraseProblem(r.stderr + r.stdout, a.stack) : undefined;
+  if (passphrase) throw new Error(passphrase);
   if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} --stack ${a.stack} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
   return JSON.parse(r.stdout || "{}");
 }
@@ -130,6 +133,9 @@ export async function loadStackContext(args: StackArgs): Promise<StackContext> {
     config[k] = v.objectValue ?? v.value;
   }
   configureFromStack({ get: (k) => strings.get(k) });
+  // A stopped sandbox is one line with the fix, not a fetch error from deep inside a check.
+  const apiUrl = strings.get("selgeo:apiUrl") ?? process.env.SELGEO_API_URL;
+  if (apiUrl) await assertReachable(apiUrl);
   const problems = await settingsProblems();
   if (problems.length > 0) throw new Error(`stack ${args.stack}: ${problems.join("; ")}`);
   const s = rawSettings()!;
