@@ -3,11 +3,6 @@
  * checks anything: no passphrase for a passphrase stack, and a Selgeo (or moto) that is not running.
  */
 
-/** True when PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE is set (an empty value counts: it was chosen). */
-export function passphraseGiven(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
-}
-
 /** The line to print when `pulumi` output says the passphrase is missing or wrong; undefined otherwise. */
 export function passphraseProblem(output: string, stack: string): string | undefined {
   if (/passphrase must be set with PULUMI_CONFIG_PASSPHRASE/i.test(output)) {
