@@ -137,6 +137,7 @@ export function planSandbox(args: SandboxCommandArgs, cwd = process.cwd()): Sand
   const sf = readSandboxStackFile(file);
   if (explicit && !sf) throw new SandboxUsageError(`--stack-file ${args.stackFile}: no such file\n${USAGE}`);
   const notes: string[] = [];
+  if (!sf && args.port !== 0) notes.push(`no ${DEFAULT_STACK_FILE} here: ports ${DEFAULT_SELGEO_PORT}/${DEFAULT_STRIPE_PORT}/${DEFAULT_AWS_PORT} and no webhook receiver (run it in the project folder, or pass --stack-file)`);
   // --port 0: a throw-away sandbox on free ports; the stack file's fixed URLs cannot match it.
   const throwAway = args.port === 0;
   const port = args.port ?? sf?.selgeoPort ?? DEFAULT_SELGEO_PORT;
