@@ -171,3 +171,10 @@ export const trackingSnippet = cfg.publishableKey
   ? `<script async src="${runtime.TRACKING_SCRIPT_URL}" data-merchant="${cfg.publishableKey}"></script>`
   : undefined;
 export const commissionRuleIds = Object.fromEntries(rules.map(([name, r]) => [name, r.ruleId]));
+
+// Pulumi warns "Undefined value (…) will not show as a stack output" on every run for each
+// top-level undefined export; an output this stack does not have (no publishable key, no Stripe,
+// no program) is left out instead.
+for (const [name, value] of Object.entries(module.exports as Record<string, unknown>)) {
+  if (value === undefined) delete (module.exports as Record<string, unknown>)[name];
+}

@@ -5,61 +5,20 @@
  * change made behind Pulumi's back detected and repaired. Exit 0 only when every step passed.
  */
 import { spawn } from "node:child_process";
-import { createServer, type Server } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SelgeoClient, verifySignatureHeader, RECOMMENDED_EVENTS } from "@selgeo-golive/runtime";
+import { SelgeoClient, RECOMMENDED_EVENTS } from "@selgeo-golive/runtime";
 import { secrets } from "@selgeo-golive/runtime";
 import { startSandbox } from "../sandbox/server";
 import { startMoto } from "./moto";
 import { PulumiWorkspace, REPO_ROOT } from "./pulumiCli";
+import { VerifyingReceiver } from "./receiver";
 
 interface Step {
   name: string;
   ok: boolean;
   detail: string;
-}
-
-/**
- * A webhook receiver that accepts only deliveries whose signature verifies, reading each path's
- * signing secret from Secrets Manager when it needs it, as a merchant's server would.
- */
-class VerifyingReceiver {
-  constructor(private readonly secretFor: (path: string) => Promise<string | undefined>) {}
-  verified = 0;
-  rejected = 0;
-  /** Event types of the deliveries that verified. */
-  readonly events: string[] = [];
-  private server?: Server;
-  url = "";
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", async () => {
-        const body = Buffer.concat(chunks).toString("utf8");
-        const secret = await this.secretFor(req.url ?? "").catch(() => undefined);
-        const header = String(req.headers["selgeo-signature"] ?? "");
-        if (secret && verifySignatureHeader(header, body, secret).ok) {
-          this.verified++;
-          this.events.push(String((JSON.parse(body) as { type?: string }).type));
-          res.writeHead(200).end("ok");
-        } else {
-          this.rejected++;
-          res.writeHead(400).end("bad signature");
-        }
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", () => r()));
-    const addr = this.server.address();
-    this.url = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
-  }
-
-  close(): Promise<void> {
-    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
-  }
 }
 
 const say = (s: string) => process.stdout.write(s + "\n");
@@ -89,7 +48,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   try {
     record("sandbox", true, `Selgeo API at ${sandbox.url}`);
 
-    say("2/8 creating the `sandbox` stack on a local file backend");
+    // The demo's stack lives in its own throw-away backend, so it sets its own passphrase (said out loud).
+    const passphrase = "golive-demo";
+    say(`2/8 creating the \`sandbox\` stack on a local file backend (${path.join(root, "pulumi", "state")}; passphrase "${passphrase}", the demo's own)`);
     const endpoints = {
       orders: {
         url: `${receiver.url}/orders`,
@@ -115,7 +76,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
           standard: { type: "percentage", percentage: 20, basis: "gross", holdPeriodDays: 0, autoApprove: true, recurringMonths: 12 },
         },
       },
-      env: { ...moto.env, SELGEO_SECRET_KEY: sk, STRIPE_SECRET_KEY: sandbox.info.stripe_keys!.test.secret_key },
+      env: { ...moto.env, SELGEO_SECRET_KEY: sk, STRIPE_SECRET_KEY: sandbox.info.stripe_keys!.test.secret_key, PULUMI_CONFIG_PASSPHRASE: passphrase },
       echo: verbose,
     });
 

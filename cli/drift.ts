@@ -9,6 +9,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { assertReachable, passphraseProblem } from "./stackErrors";
 import { countByKind, driftFromSteps, normaliseSteps, unmanagedStripeEndpoints, type DriftItem } from "./driftReport";
 import { checkpointHint } from "./checkpointHealth";
 import { pulumiPath, resolvePulumi } from "./pulumiCli";
@@ -127,6 +128,13 @@ async function withPath<T>(pathVar: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Fails with the one-line fix when the stack's Selgeo (or the sandbox's moto) is not running. */
+export async function assertStackReachable(stack: Stack): Promise<void> {
+  const config = await stack.getAllConfig();
+  const apiUrl = config["selgeo:apiUrl"]?.value ?? process.env.SELGEO_API_URL;
+  if (apiUrl) await assertReachable(apiUrl);
+}
+
 /** Refresh preview → drift items (and the raw steps, for --record). */
 async function previewDrift(stack: Stack): Promise<{ items: DriftItem[]; steps: unknown[] }> {
   const events: EngineEvent[] = [];
@@ -160,8 +168,10 @@ async function previewDrift(stack: Stack): Promise<{ items: DriftItem[]; steps: 
 }
 
 /** An Automation API CommandError carries the whole CLI transcript; keep its `error:` lines. */
-export function cleanError(e: unknown): string {
+export function cleanError(e: unknown, stack = "NAME"): string {
   const msg = `${(e as Error)?.message ?? e}`;
+  const passphrase = passphraseProblem(msg, stack);
+  if (passphrase) return passphrase;
   const hint = checkpointHint(msg);
   const withHint = (text: string) => (hint ? `${text}\n${hint}` : text);
   if (!/\bstderr:/.test(msg)) return withHint(msg);
@@ -250,6 +260,7 @@ export async function driftCommand(argv: string[]): Promise<number> {
   }
   try {
     const stack = await selectStack(o);
+    await assertStackReachable(stack);
     const before = await check(stack, o, o.record);
     if (!o.remediate) {
       if (o.json) process.stdout.write(JSON.stringify(strip(before), null, 2) + "\n");
@@ -289,7 +300,7 @@ export async function driftCommand(argv: string[]): Promise<number> {
     }
     return after.drift ? 2 : 0;
   } catch (e) {
-    process.stderr.write(`golive drift: ${cleanError(e)}\n`);
+    process.stderr.write(`golive drift: ${cleanError(e, o.stack)}\n`);
     return 1;
   }
 }

@@ -1,21 +1,21 @@
 /**
  * `golive`: the command-line face of selgeo-golive. Each command lives in its own module.
  */
-const USAGE = `usage: golive <command> [options] [--pulumi PATH]
+export const USAGE = `usage: golive <command> [options] [--pulumi PATH]
 
-  --pulumi PATH (or PULUMI_CLI=PATH) picks the Pulumi CLI; otherwise a pulumi on PATH that is new
-  enough, else the one \`npm run setup\` built (\`golive doctor\` says which and why)
+  --pulumi PATH (or PULUMI_CLI=PATH) picks the Pulumi CLI; otherwise a pulumi on PATH that is
+      new enough, else the one \`npm run setup\` built (\`golive doctor\` says which and why)
 
 commands:
-  doctor [--json]                      versions of every component, and how to get what is missing
-  sandbox [--port N] [--data-dir DIR]  run the Selgeo sandbox; first stdout line is its URL and keys (JSON)
+  doctor [--json] [--backend-url URL]  versions of every component, and how to get what is missing
+  sandbox [--port N] [--stripe-port N] [--aws-port N] [--data-dir DIR] [--stack-file FILE] [--no-aws] [--no-receiver]  run the Selgeo sandbox, moto and the stack file's receivers on its ports; writes DATA_DIR/env.sh to source
   demo                                 the whole go-live rehearsed on the embedded sandbox
   scan-keys [DIR] [--json]             test keys left in a code tree, live secrets committed (exit 1 on findings)
   drift --stack NAME [--json] [--remediate]   drift behind Pulumi's back (exit 0 none, 2 drift, 1 error)
   monitor --stack NAME [--json] [--since ISO]  post-launch health (exit 0 ok, 3 attention, 4 failing, 1 error)
   review --stack NAME [--format text|markdown|json]  the preview with the policy pack, by checklist item (exit 0 none, 2 changes, 1 error/mandatory violation)
   (verify, checklist and cleanup-test read a deployed stack; they also take --cwd DIR and --backend-url URL)
-  flow --stack NAME --landing URL [--partner prt_…] [--timeout S]  checklist 7, guided: referral link, real purchase, refund, each step checked
+  flow --stack NAME --landing URL [--partner prt_…] [--yes] [--timeout S]  checklist 7, guided: referral link, real purchase, refund, each step checked
   verify --stack NAME [--json]         ping each endpoint, prove forged signatures are rejected, Stripe test event (exit 1 on failure)
   checklist --stack NAME [--json]      the eight checklist items + post-launch: passed / failed / needs attention
   cleanup-test --stack NAME [--apply] [--test-key sk_test_…] [--json]  list (remove with --apply) test-mode test data
@@ -40,6 +40,23 @@ export function takePulumiFlag(argv: string[]): { argv: string[]; pulumi?: strin
   return { argv: out, pulumi };
 }
 
+// Commands that print their own, longer usage for --help (without running).
+const OWN_HELP: ReadonlySet<string> = new Set(["drift", "monitor", "scan-keys"]);
+
+const STACK_NOTE = `
+Run it where the stack's Pulumi.yaml is (or --cwd DIR), with the environment \`pulumi\` uses: the
+backend (PULUMI_BACKEND_URL or --backend-url URL), PULUMI_CONFIG_PASSPHRASE and the AWS credentials.
+For the sandbox stack: \`source .sandbox-data/env.sh\` (written by \`golive sandbox\`).
+`;
+
+/** `usage: golive <command> …` from the command's line(s) in USAGE; undefined for a command it does not list. */
+export function commandUsage(command: string): string | undefined {
+  const lines = USAGE.split("\n").filter((l) => l.startsWith(`  ${command} `) || l === `  ${command}`);
+  if (lines.length === 0) return undefined;
+  const text = lines.map((l) => `usage: golive ${l.trim().replace(/\s{2,}/, "\n\n  ")}`).join("\n") + "\n";
+  return /--stack NAME/.test(text) ? text + STACK_NOTE : text;
+}
+
 /** Runs one command; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const taken = takePulumiFlag(argv);
@@ -62,6 +79,12 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   const [command, ...rest] = taken.argv;
+  // `golive <command> --help` prints the usage and never runs the command.
+  const usage = command === undefined || OWN_HELP.has(command) ? undefined : commandUsage(command);
+  if (usage !== undefined && (rest.includes("--help") || rest.includes("-h"))) {
+    process.stdout.write(usage);
+    return 0;
+  }
   switch (command) {
     case "doctor":
       return (await import("./doctor")).doctorCommand(rest);
@@ -73,7 +96,6 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./demo")).demoCommand(rest);
     case "scan-keys":
       return (await import("./scanKeys")).scanKeysCommand(rest);
-    // issue 6: drift and monitor
     case "drift":
       return (await import("./drift")).driftCommand(rest);
     case "monitor":

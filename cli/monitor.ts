@@ -224,6 +224,7 @@ export function formatMonitorReport(r: MonitorReport): string {
   if (r.program) L.push(`program ${r.program.id} "${r.program.name}": ${r.program.status}${r.program.activatedAt ? `, active since ${r.program.activatedAt}` : ""}`);
   const dl = [...r.deliveries.failed, ...r.deliveries.deadLettered];
   L.push(`deliveries failed: ${r.deliveries.failed.length}, dead-lettered: ${r.deliveries.deadLettered.length}`);
+  if (r.deliveries.forgedPingsRejected > 0) L.push(`forged pings rejected by your receivers (expected, from verification; not counted): ${r.deliveries.forgedPingsRejected}`);
   for (const d of dl) {
     L.push(`  ${d.id} ${d.status} ${d.eventType} → ${d.endpointName ?? d.endpoint} (attempts ${d.attempts}, last HTTP ${d.responseStatus ?? "-"})`);
     L.push(`    retry: ${d.retry.curl}`);
@@ -259,6 +260,8 @@ export async function monitorCommand(argv: string[]): Promise<number> {
     const { selectStack } = await import("./drift");
     const stack = await selectStack({ stack: o.stack, cwd: o.cwd, backendUrl: o.backendUrl });
     const config = await stack.getAllConfig();
+    const apiUrl = config["selgeo:apiUrl"]?.value ?? process.env.SELGEO_API_URL;
+    if (apiUrl) await (await import("./stackErrors")).assertReachable(apiUrl);
     const outputs = await stack.outputs();
     const runtime = await import("@selgeo-golive/runtime");
     runtime.configureFromStack({ get: (k) => config[k]?.value });
@@ -272,7 +275,7 @@ export async function monitorCommand(argv: string[]): Promise<number> {
     process.stdout.write(o.json ? JSON.stringify(report, null, 2) + "\n" : formatMonitorReport(report));
     return report.exitCode;
   } catch (e) {
-    process.stderr.write(`golive monitor: ${(await import("./drift")).cleanError(e)}\n`);
+    process.stderr.write(`golive monitor: ${(await import("./drift")).cleanError(e, o.stack)}\n`);
     return 1;
   }
 }

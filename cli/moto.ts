@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { REPO_ROOT } from "./pulumiCli";
@@ -33,7 +33,20 @@ export interface StartMotoOptions {
   timeoutMs?: number;
   /** Copy moto's output to this process's stderr. */
   echo?: boolean;
+  /**
+   * Keep moto's state in this folder across restarts: every request is recorded to
+   * `recording.jsonl` there and replayed on the next start. Use it with `seed`, so the replay
+   * draws the same random ARN suffixes and version ids as the original requests did.
+   */
+  persistDir?: string;
+  /** Seeds moto's random generator before anything else reaches it. */
+  seed?: number;
+  /** Credentials to hand out (moto accepts any); default: made up for this server. */
+  credentials?: MotoCredentials;
 }
+
+/** The file `persistDir` keeps moto's recorded requests in. */
+export const MOTO_RECORDING_FILE = "recording.jsonl";
 
 /** Fake credentials, made up per server: moto accepts any. */
 export interface MotoCredentials {
@@ -149,7 +162,7 @@ export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer
   for (let i = 0; i < attempts; i++) {
     const port = opts.port || (await freePort());
     try {
-      return await startOn(port, timeoutMs, !!opts.echo);
+      return await startOn(port, timeoutMs, opts);
     } catch (err) {
       lastError = err as Error;
       if (!/address already in use|port .* in use/i.test(lastError.message)) break;
@@ -158,12 +171,20 @@ export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer
   throw lastError;
 }
 
-async function startOn(port: number, timeoutMs: number, echo: boolean): Promise<MotoServer> {
+async function motoApi(url: string, route: string, timeoutMs = 10_000): Promise<void> {
+  const res = await fetch(`${url}/moto-api/${route}`, { method: "POST", signal: AbortSignal.timeout(timeoutMs) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`moto ${route} answered ${res.status}: ${text.slice(0, 500)}`);
+}
+
+async function startOn(port: number, timeoutMs: number, opts: StartMotoOptions): Promise<MotoServer> {
   installExitHooks();
+  const echo = !!opts.echo;
   const url = `http://127.0.0.1:${port}`;
+  const recording = opts.persistDir ? path.join(opts.persistDir, MOTO_RECORDING_FILE) : undefined;
   const child = spawn(MOTO_SERVER_BIN, ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PYTHONUNBUFFERED: "1" },
+    env: { ...process.env, PYTHONUNBUFFERED: "1", ...(recording ? { MOTO_RECORDER_FILEPATH: recording } : {}) },
   });
   running.add(child);
   let tail = "";
@@ -205,7 +226,20 @@ async function startOn(port: number, timeoutMs: number, echo: boolean): Promise<
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  const credentials = fakeCredentials();
+  // The same order on every start (seed, record, replay): the replay then consumes moto's random
+  // generator exactly as the recorded requests did, so ARNs and version ids come back identical.
+  try {
+    if (opts.seed !== undefined) await motoApi(url, `seed?a=${opts.seed}`);
+    if (recording) {
+      await motoApi(url, "recorder/start-recording");
+      if (existsSync(recording) && statSync(recording).size > 0) await motoApi(url, "recorder/replay-recording", Math.max(timeoutMs, 120_000));
+    }
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw new Error(`moto on ${url} could not restore its state from ${recording ?? "(none)"}: ${(err as Error).message}`);
+  }
+
+  const credentials = opts.credentials ?? fakeCredentials();
   let closing: Promise<void> | undefined;
   return {
     url,

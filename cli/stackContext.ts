@@ -18,6 +18,7 @@ import {
 } from "@selgeo-golive/runtime";
 import { checkpointHint } from "./checkpointHealth";
 import { pulumiPath, resolvePulumi } from "./pulumiCli";
+import { assertReachable, passphraseProblem } from "./stackErrors";
 
 /** Flags every stack command takes. */
 export interface StackArgs {
@@ -90,7 +91,6 @@ export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "
     PATH: pulumiPath(process.env.PATH, cli),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
     NO_COLOR: "1",
     ...(a.backendUrl ? { PULUMI_BACKEND_URL: a.backendUrl } : {}),
   };
@@ -107,6 +107,9 @@ export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "
 
 async function pulumiJson(args: string[], a: StackArgs): Promise<any> {
   const r = await runPulumi(args, a);
+  // No passphrase is ever assumed: a passphrase stack without one gets the line saying how to set it.
+  const passphrase = r.code !== 0 ? passphraseProblem(r.stderr + r.stdout, a.stack) : undefined;
+  if (passphrase) throw new Error(passphrase);
   if (r.code !== 0) {
     const text = (r.stderr || r.stdout).trim();
     const hint = checkpointHint(text, a.backendUrl, a.stack);
@@ -136,6 +139,9 @@ export async function loadStackContext(args: StackArgs): Promise<StackContext> {
     config[k] = v.objectValue ?? v.value;
   }
   configureFromStack({ get: (k) => strings.get(k) });
+  // A stopped sandbox is one line with the fix, not a fetch error from deep inside a check.
+  const apiUrl = strings.get("selgeo:apiUrl") ?? process.env.SELGEO_API_URL;
+  if (apiUrl) await assertReachable(apiUrl);
   const problems = await settingsProblems();
   if (problems.length > 0) throw new Error(`stack ${args.stack}: ${problems.join("; ")}`);
   const s = rawSettings()!;

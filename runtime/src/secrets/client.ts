@@ -62,6 +62,10 @@ export function secretsManagerClient(opts: SecretsClientOptions = {}): SecretsMa
   const key = JSON.stringify([region, endpoint ?? "", opts.credentials?.accessKeyId ?? ""]);
   let client = clients.get(key);
   if (!client) {
+    // On Node 20 the SDK prints a notice that its 2027 releases will need Node 22, once per process,
+    // so every provider process of a `pulumi up` repeated it. Nothing to act on during a run; set the
+    // variable to "false" to see it.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     client = new SecretsManagerClient({
       region,
       ...(endpoint ? { endpoint } : {}),

@@ -100,7 +100,8 @@ describe("sandbox: the command (`golive sandbox`)", () => {
 
   it("rejects bad arguments with a usage line", async () => {
     const { parseSandboxArgs } = await import("../../../sandbox/main");
-    expect(parseSandboxArgs([])).toEqual({ port: 4010, dataDir: ".sandbox-data" });
+    // No --port: the port is the stack file's (planSandbox), 4010 as committed.
+    expect(parseSandboxArgs([])).toEqual({ dataDir: ".sandbox-data" });
     expect(parseSandboxArgs(["--port", "0", "--data-dir=/tmp/x"])).toEqual({ port: 0, dataDir: "/tmp/x" });
     expect(() => parseSandboxArgs(["--port", "http"])).toThrow(/usage: golive sandbox/);
     expect(() => parseSandboxArgs(["--port"])).toThrow(/needs a value/);

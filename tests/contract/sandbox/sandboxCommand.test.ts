@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MotoNotInstalledError, type MotoServer } from "../../../cli/moto";
 import { SandboxInfo } from "../../../runtime/src/schemas";
-import { parseSandboxArgs, runSandboxCommand } from "../../../sandbox/main";
+import { parseSandboxArgs, planSandbox, runSandboxCommand } from "../../../sandbox/main";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { startSandbox } from "../../../sandbox/server";
 import { call, tempDir } from "./helpers";
@@ -105,9 +105,22 @@ describe("golive sandbox: the command with moto (AWS Secrets Manager)", () => {
   });
 
   it("parses --no-aws", () => {
-    expect(parseSandboxArgs(["--no-aws"])).toEqual({ port: 4010, dataDir: ".sandbox-data", noAws: true });
+    expect(parseSandboxArgs(["--no-aws"])).toEqual({ dataDir: ".sandbox-data", noAws: true });
     expect(parseSandboxArgs([]).noAws).toBeUndefined();
     expect(() => parseSandboxArgs(["--no-aws=1"])).toThrow(/unknown argument/);
+  });
+
+  it("takes its ports and receivers from Pulumi.sandbox.yaml unless told otherwise; --port 0 means free ports and no receivers", () => {
+    const repo = path.resolve(__dirname, "../../..");
+    const byDefault = planSandbox(parseSandboxArgs([]), repo);
+    expect([byDefault.port, byDefault.stripePort, byDefault.awsPort]).toEqual([4010, 4011, 4012]);
+    expect(byDefault.receivers).toEqual([{ name: "orders", port: 4040, path: "/selgeo/webhooks", url: "http://127.0.0.1:4040/selgeo/webhooks" }]);
+    const throwAway = planSandbox(parseSandboxArgs(["--port", "0"]), repo);
+    expect([throwAway.port, throwAway.stripePort, throwAway.awsPort, throwAway.receivers.length]).toEqual([0, 0, 0, 0]);
+    const moved = planSandbox(parseSandboxArgs(["--port", "5010", "--aws-port", "5012", "--no-receiver"]), repo);
+    expect([moved.port, moved.stripePort, moved.awsPort, moved.receivers.length]).toEqual([5010, 4011, 5012, 0]);
+    expect(moved.notes.join("\n")).toContain("points selgeo:apiUrl at port 4010, not 5010");
+    expect(() => planSandbox(parseSandboxArgs(["--stack-file", "Pulumi.nope.yaml"]), repo)).toThrow(/--stack-file Pulumi\.nope\.yaml: no such file/);
   });
 });
 

@@ -2,7 +2,9 @@
  * cli/moto.ts: moto starts on a free port, answers the Secrets Manager API with made-up
  * credentials, and never outlives whoever started it.
  */
-import { ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
@@ -124,4 +126,40 @@ describe("startMoto", () => {
     await new Promise((r) => child.once("exit", r));
     expect(await waitUntilGone(pid)).toBe(true);
   });
+
+  it("with persistDir and a seed, secrets come back after a restart under the same ARNs and version ids", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "golive-moto-persist-"));
+    const opts = { persistDir: dir, seed: 7 };
+    try {
+      const first = await startMoto(opts);
+      const sm1 = new SecretsManagerClient(first.clientConfig);
+      const a = await sm1.send(new CreateSecretCommand({ Name: "persist/a", SecretString: "one-" + Date.now() }));
+      const a2 = await sm1.send(new PutSecretValueCommand({ SecretId: a.ARN!, SecretString: "two" }));
+      const b = await sm1.send(new CreateSecretCommand({ Name: "persist/b", SecretString: "bee" }));
+      await first.close();
+
+      const second = await startMoto(opts);
+      try {
+        const sm2 = new SecretsManagerClient(second.clientConfig);
+        const got = await sm2.send(new GetSecretValueCommand({ SecretId: a.ARN! }));
+        expect([got.ARN, got.VersionId, got.SecretString]).toEqual([a.ARN, a2.VersionId, "two"]);
+        expect((await sm2.send(new GetSecretValueCommand({ SecretId: b.ARN! }))).SecretString).toBe("bee");
+        // What comes next is drawn as it would have been without the restart: no ARN collides.
+        const c = await sm2.send(new CreateSecretCommand({ Name: "persist/c", SecretString: "sea" }));
+        expect(c.ARN).not.toBe(a.ARN);
+      } finally {
+        await second.close();
+      }
+      // Without persistDir a restart starts empty, as before.
+      const plain = await startMoto();
+      try {
+        const listed = await new SecretsManagerClient(plain.clientConfig).send(new ListSecretsCommand({}));
+        expect(listed.SecretList ?? []).toEqual([]);
+      } finally {
+        await plain.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
