@@ -8,7 +8,7 @@ import { invalidateSnapshots, readCommissionRule } from "../listCache";
 import { selgeoClient } from "../providerSettings";
 import { COMMISSION_BASES, COMMISSION_RULE_TYPES, MODES, STRIPE_CONVERSION_EVENTS, type CommissionRule, type CommissionRuleCreate, type Mode } from "../schemas";
 import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
-import { checkInputs, dropUndefined, type CheckFailure } from "./common";
+import { checkInputs, createWithKeyChain, dropUndefined, type CheckFailure } from "./common";
 
 const RULE_APPLIES_TO = STRIPE_CONVERSION_EVENTS;
 const RULE_TYPES = COMMISSION_RULE_TYPES;
@@ -125,14 +125,14 @@ export async function create(inputs: CommissionRuleInputs): Promise<{ id: string
     const rule = await client.updateCommissionRule(inputs.programId, inputs.adoptId, body);
     return { id: rule.id, outs: toOutputs(inputs, rule) };
   }
-  let chain = "";
-  for (let i = 0; i < 8; i++) {
-    const idempotencyKey = deriveIdempotencyKey(["commission_rule.create", inputs.resourceKey, inputs.programId, canonicalJson(body), chain]);
-    const rule = await client.createCommissionRule(inputs.programId, body, { idempotencyKey });
-    if (await client.findCommissionRule(inputs.programId, rule.id)) return { id: rule.id, outs: toOutputs(inputs, rule) };
-    chain += `/${rule.id}`;
-  }
-  throw new Error(`creating commission rule ${inputs.resourceKey}: Selgeo kept replaying deleted rules; retry later`);
+  const { object: rule } = await createWithKeyChain({
+    what: `commission rule ${inputs.resourceKey}`,
+    baseKey: deriveIdempotencyKey(["commission_rule.create", inputs.resourceKey, inputs.programId, canonicalJson(body)]),
+    create: (idempotencyKey) => client.createCommissionRule(inputs.programId, body, { idempotencyKey }),
+    idOf: (r) => r.id,
+    isLive: async (r) => (await client.findCommissionRule(inputs.programId, r.id)) !== undefined,
+  });
+  return { id: rule.id, outs: toOutputs(inputs, rule) };
 }
 
 /** Reads the rule as Selgeo has it; a deleted rule returns an empty id. */

@@ -10,7 +10,7 @@ import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { selgeoClient, settingsProblems } from "../providerSettings";
 import { MODES, type Mode, type Program } from "../schemas";
 import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
-import { checkInputs, dropUndefined, type CheckFailure } from "./common";
+import { checkInputs, createWithKeyChain, dropUndefined, type CheckFailure } from "./common";
 
 /** Statuses a stack may declare; `archived` is what `pulumi destroy` leaves (Selgeo keeps programs). */
 export const DECLARABLE_PROGRAM_STATUSES = ["draft", "active", "paused"] as const;
@@ -107,8 +107,18 @@ export async function create(inputs: ProgramInputs): Promise<{ id: string; outs:
   if (inputs.adoptId) {
     prog = await client.updateProgram(inputs.adoptId, { name: body.name, description: body.description, metadata: body.metadata });
   } else {
-    const idempotencyKey = deriveIdempotencyKey(["program.create", inputs.resourceKey, canonicalJson(body)]);
-    prog = await client.createProgram(body, { idempotencyKey });
+    // Selgeo keeps programs: after a destroy the replay answers with the archived one, which can
+    // never come back, so the key chain moves on to a new program.
+    ({ object: prog } = await createWithKeyChain({
+      what: `program ${inputs.resourceKey}`,
+      baseKey: deriveIdempotencyKey(["program.create", inputs.resourceKey, canonicalJson(body)]),
+      create: (idempotencyKey) => client.createProgram(body, { idempotencyKey }),
+      idOf: (p) => p.id,
+      isLive: async (p) => {
+        const now = await client.findProgram(p.id);
+        return now !== undefined && now.status !== "archived";
+      },
+    }));
   }
   return { id: prog.id, outs: toOutputs(inputs, prog) };
 }

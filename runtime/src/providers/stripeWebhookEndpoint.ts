@@ -10,7 +10,7 @@ import { MODES, STRIPE_WEBHOOK_EVENTS, type Mode } from "../schemas";
 import { checkWebhookUrl } from "../urlRules";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
 import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
-import { checkInputs, dropUndefined, UNKNOWN, type CheckFailure } from "./common";
+import { checkInputs, createWithKeyChain, dropUndefined, UNKNOWN, type CheckFailure } from "./common";
 
 /** The Stripe events Selgeo needs (checklist item 2). */
 export const STRIPE_REQUIRED_EVENTS = STRIPE_WEBHOOK_EVENTS;
@@ -30,6 +30,12 @@ export interface StripeWebhookEndpointInputs {
   adoptId?: string;
   /** The secret state to converge on (computed by `check`): `in_sync`, or `adopted`. */
   secretState: SecretState;
+  /**
+   * Set by refresh and carried by `check` while the secret is lost: the endpoint a replacement must
+   * not be (Stripe would replay its create), so the repair makes a second endpoint before the first
+   * one is deleted.
+   */
+  replacing?: string;
 }
 
 /**
@@ -58,7 +64,7 @@ const InputShape = z.object({
 
 /** Validates inputs: Stripe key mode, URL, and the three events Selgeo needs. */
 export async function check(
-  _olds: Record<string, unknown>,
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const { data: inputs, failures } = await checkInputs(news, InputShape, () => stripeSettingsProblems());
@@ -76,7 +82,13 @@ export async function check(
     });
   }
   const secretState: SecretState = inputs.adoptId ? "adopted" : "in_sync";
-  return { inputs: dropUndefined({ ...inputs, enabledEvents: events, secretState }), failures };
+  const replacing = secretIsLost(olds.secretState) && typeof olds.replacing === "string" ? olds.replacing : undefined;
+  return { inputs: dropUndefined({ ...inputs, enabledEvents: events, secretState, replacing }), failures };
+}
+
+/** A secret state only a new endpoint repairs: Stripe reveals a signing secret only on create. */
+function secretIsLost(state: unknown): boolean {
+  return typeof state === "string" && state !== "in_sync" && state !== "adopted";
 }
 
 const UPDATABLE = ["url", "enabledEvents", "description", "enabled", "metadata"] as const;
@@ -115,21 +127,21 @@ export async function create(inputs: StripeWebhookEndpointInputs): Promise<{ id:
     const ep = await stripe.webhookEndpoints.update(inputs.adoptId, { ...createParams(inputs), disabled: !inputs.enabled });
     return { id: ep.id, outs: toOutputs(inputs, ep, { secretArn: "", secretVersionId: "", secretFingerprint: "" }) };
   }
-  let chain = "";
-  for (let i = 0; i < 8; i++) {
-    const params = createParams(inputs);
-    const idempotencyKey = deriveIdempotencyKey(["stripe.webhook_endpoint.create", inputs.resourceKey, canonicalJson(params), chain]);
-    let ep = await stripe.webhookEndpoints.create(params, { idempotencyKey });
-    const live = await retrieveOrUndefined(stripe, ep.id);
-    if (live) {
-      if (!ep.secret) throw new Error(`Stripe created ${ep.id} without revealing its signing secret`);
-      const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
-      if (!inputs.enabled) ep = await stripe.webhookEndpoints.update(ep.id, { disabled: true });
-      return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
-    }
-    chain += `/${ep.id}`;
-  }
-  throw new Error(`creating Stripe webhook endpoint ${inputs.resourceKey}: Stripe kept replaying deleted endpoints; retry later`);
+  const params = createParams(inputs);
+  // A repair replaces the endpoint whose secret was lost; Stripe would replay that very endpoint for
+  // 24 h, and deleting it afterwards would leave Stripe with none: `avoid` moves the chain past it.
+  let { object: ep } = await createWithKeyChain({
+    what: `Stripe webhook endpoint ${inputs.resourceKey}`,
+    baseKey: deriveIdempotencyKey(["stripe.webhook_endpoint.create", inputs.resourceKey, canonicalJson(params)]),
+    create: (idempotencyKey) => stripe.webhookEndpoints.create(params, { idempotencyKey }),
+    idOf: (e) => e.id,
+    isLive: async (e) => (await retrieveOrUndefined(stripe, e.id)) !== undefined,
+    avoid: inputs.replacing ? [inputs.replacing] : [],
+  });
+  if (!ep.secret) throw new Error(`Stripe created ${ep.id} without revealing its signing secret`);
+  const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
+  if (!inputs.enabled) ep = await stripe.webhookEndpoints.update(ep.id, { disabled: true });
+  return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
 }
 
 async function retrieveOrUndefined(stripe: Stripe, id: string): Promise<Stripe.WebhookEndpoint | undefined> {
@@ -162,6 +174,7 @@ export async function read(
   });
   const stored: StoredSecret = { secretArn: props.secretArn ?? "", secretVersionId: props.secretVersionId ?? "", secretFingerprint: props.secretFingerprint ?? "" };
   inputs.secretState = await secretsManagerState(stored);
+  if (secretIsLost(inputs.secretState)) inputs.replacing = ep.id;
   return { id: ep.id, props: toOutputs(inputs, ep, stored), inputs };
 }
 

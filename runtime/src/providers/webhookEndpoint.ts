@@ -12,7 +12,7 @@ import { EVENT_TYPES, MODES, type Mode, type WebhookEndpoint } from "../schemas"
 import { checkWebhookUrl } from "../urlRules";
 import { fingerprint } from "../secrets";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
-import { checkInputs, dropUndefined, UNKNOWN, type CheckFailure } from "./common";
+import { checkInputs, createWithKeyChain, dropUndefined, UNKNOWN, type CheckFailure } from "./common";
 
 /** The kind segment of these secrets' names in Secrets Manager. */
 const SECRET_KIND = "webhook-endpoint";
@@ -156,21 +156,18 @@ export async function create(inputs: WebhookEndpointInputs): Promise<{ id: strin
     if (inputs.secretRotation > 0) ({ ep, stored } = await rotate(inputs, ep.id, "adopted"));
     return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
   }
-  // The key is a pure function of identity and inputs, so a rerun after a crash replays the create
-  // that already happened. The same inputs after a destroy would replay a create whose endpoint is
-  // gone: then the key is chained on the stale id, which is just as deterministic for a rerun.
-  let chain = "";
-  for (let i = 0; i < 8; i++) {
-    const idempotencyKey = deriveIdempotencyKey(["webhook_endpoint.create", inputs.resourceKey, canonicalJson(body), chain]);
-    const ep = await client.createWebhookEndpoint(body, { idempotencyKey });
-    if (await client.findWebhookEndpoint(ep.id)) {
-      if (!ep.secret) throw new Error(`Selgeo created ${ep.id} without revealing its signing secret; rotate it with secretRotation`);
-      const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
-      return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
-    }
-    chain += `/${ep.id}`;
-  }
-  throw new Error(`creating webhook endpoint ${inputs.resourceKey}: Selgeo kept replaying deleted endpoints; retry later`);
+  // A rerun after a crash replays the create that already happened; after a destroy the replay's
+  // endpoint is gone and the key chain moves on (see createWithKeyChain).
+  const { object: ep } = await createWithKeyChain({
+    what: `webhook endpoint ${inputs.resourceKey}`,
+    baseKey: deriveIdempotencyKey(["webhook_endpoint.create", inputs.resourceKey, canonicalJson(body)]),
+    create: (idempotencyKey) => client.createWebhookEndpoint(body, { idempotencyKey }),
+    idOf: (e) => e.id,
+    isLive: async (e) => (await client.findWebhookEndpoint(e.id)) !== undefined,
+  });
+  if (!ep.secret) throw new Error(`Selgeo created ${ep.id} without revealing its signing secret; rotate it with secretRotation`);
+  const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
+  return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
 }
 
 /** Reads the endpoint as it is; a deleted one returns an empty id so refresh drops it from state. */
