@@ -56,6 +56,25 @@ export async function checkInputs<T extends { mode: Mode }>(
   return { data: parsed.data, failures };
 }
 
+/**
+ * The objects Pulumi is replacing, by resource key. The engine calls `diff` and then `create` of a
+ * replacement in this same provider process (one per stack run, shared by every dynamic resource),
+ * and only `diff` is told the id: `create` must not answer with that object, since Pulumi deletes
+ * it right after. A rerun diffs again before it creates, so the note is always there when needed.
+ */
+const replacing = new Map<string, Set<string>>();
+
+/** Records, from `diff`, that the object `id` of this resource is about to be replaced. */
+export function noteReplacement(resourceKey: string | undefined, id: string): void {
+  if (!resourceKey || !id) return;
+  replacing.set(resourceKey, (replacing.get(resourceKey) ?? new Set()).add(id));
+}
+
+/** The ids a create of this resource must not answer with (see noteReplacement). */
+export function replacementOf(resourceKey: string): string[] {
+  return [...(replacing.get(resourceKey) ?? [])];
+}
+
 /** One idempotent create, described for {@link createWithKeyChain}. */
 export interface KeyChainCreate<T> {
   /** For the error message, e.g. `webhook endpoint selgeo-golive/prod/orders`. */

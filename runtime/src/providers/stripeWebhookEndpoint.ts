@@ -10,7 +10,8 @@ import { MODES, STRIPE_WEBHOOK_EVENTS, type Mode } from "../schemas";
 import { checkWebhookUrl } from "../urlRules";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
 import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
-import { checkInputs, createWithKeyChain, dropUndefined, UNKNOWN, type CheckFailure } from "./common";
+import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
+import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, UNKNOWN, type CheckFailure } from "./common";
 
 /** The Stripe events Selgeo needs (checklist item 2). */
 export const STRIPE_REQUIRED_EVENTS = STRIPE_WEBHOOK_EVENTS;
@@ -31,11 +32,10 @@ export interface StripeWebhookEndpointInputs {
   /** The secret state to converge on (computed by `check`): `in_sync`, or `adopted`. */
   secretState: SecretState;
   /**
-   * Set by refresh and carried by `check` while the secret is lost: the endpoint a replacement must
-   * not be (Stripe would replay its create), so the repair makes a second endpoint before the first
-   * one is deleted.
+   * Computed by `check` when `adoptId` is new: each field the take-over will change, as
+   * `field: <as found> => <as declared>`, so the preview shows it.
    */
-  replacing?: string;
+  adoptChanges?: string[];
 }
 
 /**
@@ -82,20 +82,21 @@ export async function check(
     });
   }
   const secretState: SecretState = inputs.adoptId ? "adopted" : "in_sync";
-  const replacing = secretIsLost(olds.secretState) && typeof olds.replacing === "string" ? olds.replacing : undefined;
-  return { inputs: dropUndefined({ ...inputs, enabledEvents: events, secretState, replacing }), failures };
+  const checked: StripeWebhookEndpointInputs = dropUndefined({ ...inputs, enabledEvents: events, secretState });
+  if (failures.length === 0 && isNewAdoption(olds, checked)) {
+    const found = await read(checked.adoptId, { resourceKey: checked.resourceKey, adoptId: checked.adoptId });
+    if (!found.inputs) failures.push(adoptionTargetMissing(checked.adoptId, "Stripe webhook endpoint", checked.mode));
+    else checked.adoptChanges = adoptionChanges(found.inputs, checked, UPDATABLE);
+  }
+  return { inputs: dropUndefined({ ...checked }), failures };
 }
 
-/** A secret state only a new endpoint repairs: Stripe reveals a signing secret only on create. */
-function secretIsLost(state: unknown): boolean {
-  return typeof state === "string" && state !== "in_sync" && state !== "adopted";
-}
 
 const UPDATABLE = ["url", "enabledEvents", "description", "enabled", "metadata"] as const;
 
 /** Mode and adoption target replace; the rest updates in place (the Stripe signing secret survives). */
 export async function diff(
-  _id: string,
+  id: string,
   olds: Partial<StripeWebhookEndpointOutputs>,
   news: Partial<StripeWebhookEndpointInputs>,
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
@@ -108,6 +109,7 @@ export async function diff(
   const norm = (k: (typeof UPDATABLE)[number], v: unknown) =>
     k === "enabledEvents" ? [...new Set((v as string[]) ?? [])].sort() : k === "metadata" ? (v ?? {}) : v;
   const changed = UPDATABLE.filter((k) => canonicalJson(norm(k, olds[k])) !== canonicalJson(norm(k, news[k])));
+  if (replaces.length > 0) noteReplacement(news.resourceKey, id);
   return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
 }
 
@@ -129,14 +131,14 @@ export async function create(inputs: StripeWebhookEndpointInputs): Promise<{ id:
   }
   const params = createParams(inputs);
   // A repair replaces the endpoint whose secret was lost; Stripe would replay that very endpoint for
-  // 24 h, and deleting it afterwards would leave Stripe with none: `avoid` moves the chain past it.
+  // 24 h, and deleting it afterwards would leave Stripe with none: the chain moves past it.
   let { object: ep } = await createWithKeyChain({
     what: `Stripe webhook endpoint ${inputs.resourceKey}`,
     baseKey: deriveIdempotencyKey(["stripe.webhook_endpoint.create", inputs.resourceKey, canonicalJson(params)]),
     create: (idempotencyKey) => stripe.webhookEndpoints.create(params, { idempotencyKey }),
     idOf: (e) => e.id,
     isLive: async (e) => (await retrieveOrUndefined(stripe, e.id)) !== undefined,
-    avoid: inputs.replacing ? [inputs.replacing] : [],
+    avoid: replacementOf(inputs.resourceKey),
   });
   if (!ep.secret) throw new Error(`Stripe created ${ep.id} without revealing its signing secret`);
   const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
@@ -174,7 +176,6 @@ export async function read(
   });
   const stored: StoredSecret = { secretArn: props.secretArn ?? "", secretVersionId: props.secretVersionId ?? "", secretFingerprint: props.secretFingerprint ?? "" };
   inputs.secretState = await secretsManagerState(stored);
-  if (secretIsLost(inputs.secretState)) inputs.replacing = ep.id;
   return { id: ep.id, props: toOutputs(inputs, ep, stored), inputs };
 }
 
