@@ -201,7 +201,7 @@ describe("lifecycle with the real Pulumi CLI", { timeout: 600_000 }, () => {
       for (const line of [
         "url: https://hooks.example.com/legacy => https://hooks.example.com/new",
         "events: [ping] => [conversion.created]",
-        'description: made by hand => ""',
+        "description: made by hand => (empty)",
         "name: Legacy Partners => Adopted Partners",
       ]) {
         expect(text).toContain(line);

@@ -13,7 +13,7 @@ export function adoptionChanges(foundObject: object, declaredObject: object, fie
   const declared = declaredObject as Record<string, unknown>;
   // Plain text where it reads as such: the preview quotes the whole line and escapes inner quotes.
   const show = (v: unknown) =>
-    v === undefined ? "(none)" : typeof v === "string" ? v || '""' : Array.isArray(v) ? `[${v.map(String).join(", ")}]` : canonicalJson(v);
+    v === undefined ? "(none)" : typeof v === "string" ? v || "(empty)" : Array.isArray(v) ? `[${v.map(String).join(", ")}]` : canonicalJson(v);
   return fields
     .filter((f) => canonicalJson(found[f] ?? null) !== canonicalJson(declared[f] ?? null))
     .map((f) => `${f}: ${show(found[f])} => ${show(declared[f])}`);

@@ -156,7 +156,7 @@ export async function read(
   if (!props.programId) return { id: "" };
   const rule = await readCommissionRule(await selgeoClient(), props.programId, id);
   if (!rule) return { id: "" };
-  const inputs = dropUndefined({ ...fromWire(props.resourceKey ?? id, rule), adoptId: props.adoptId });
+  const inputs = dropUndefined({ ...fromWire(props.resourceKey ?? id, rule), adoptId: props.adoptId, adoptChanges: props.adoptChanges });
   return { id: rule.id, props: toOutputs(inputs, rule), inputs };
 }
 

@@ -154,6 +154,8 @@ export async function read(
     currency: prog.currency,
     metadata,
     adoptId: props.adoptId,
+    // What the adoption changed stays on record; refresh does not make it drift.
+    adoptChanges: props.adoptChanges,
   });
   return { id: prog.id, props: toOutputs(inputs, prog), inputs };
 }

@@ -91,7 +91,6 @@ export async function check(
   return { inputs: dropUndefined({ ...checked }), failures };
 }
 
-
 const UPDATABLE = ["url", "enabledEvents", "description", "enabled", "metadata"] as const;
 
 /** Mode and adoption target replace; the rest updates in place (the Stripe signing secret survives). */
@@ -172,6 +171,8 @@ export async function read(
     enabled: ep.status === "enabled",
     metadata: userMeta,
     adoptId: props.adoptId,
+    // What the adoption changed stays on record; refresh does not make it drift.
+    adoptChanges: props.adoptChanges,
     secretState: "in_sync",
   });
   const stored: StoredSecret = { secretArn: props.secretArn ?? "", secretVersionId: props.secretVersionId ?? "", secretFingerprint: props.secretFingerprint ?? "" };

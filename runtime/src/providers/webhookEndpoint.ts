@@ -204,6 +204,8 @@ export async function read(
     enabled: ep.status === "enabled",
     metadata: userMetadata(ep.metadata),
     adoptId: props.adoptId,
+    // What the adoption changed stays on record; refresh does not make it drift.
+    adoptChanges: props.adoptChanges,
     secretRotation: props.secretRotation ?? 0,
     rotationOverlapHours: props.rotationOverlapHours ?? 24,
     secretState: "in_sync",

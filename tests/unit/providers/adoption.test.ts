@@ -13,7 +13,7 @@ describe("adoptionChanges", () => {
     ["nothing differs", {}, []],
     ["a URL", { url: "https://hooks.example.com/new" }, ["url: https://hooks.example.com/old => https://hooks.example.com/new"]],
     ["events", { events: ["conversion.created", "ping"] }, ["events: [ping] => [conversion.created, ping]"]],
-    ["a description cleared", { description: "" }, ['description: by hand => ""']],
+    ["a description cleared", { description: "" }, ["description: by hand => (empty)"]],
     ["disabled", { enabled: false }, ["enabled: true => false"]],
     ["metadata dropped", { metadata: {} }, ['metadata: {"team":"growth"} => {}']],
     ["two fields, in field order", { enabled: false, url: "https://x.example.com/" }, ["url: https://hooks.example.com/old => https://x.example.com/", "enabled: true => false"]],
