@@ -152,6 +152,22 @@ if (cfg.program) {
   );
 }
 
+// Adopted objects: what Pulumi cannot hold for them, said at every preview until it is resolved.
+for (const [name, ep] of Object.entries(cfg.webhookEndpoints)) {
+  if (ep.adoptId && !ep.secretRotation) {
+    pulumi.log.warn(
+      `selgeo:webhookEndpoints.${name}: adopted ${ep.adoptId}; its signing secret is not in Secrets Manager (webhookSecretStates.${name} is "adopted"). ` +
+        "Set secretRotation: 1 to rotate it into Secrets Manager; the old secret keeps signing for rotationOverlapHours.",
+    );
+  }
+}
+if (cfg.stripe?.adoptId) {
+  pulumi.log.warn(
+    `selgeo:stripe.adoptId: adopted ${cfg.stripe.adoptId}; Stripe reveals a signing secret only when an endpoint is created, so its secret cannot be ` +
+      "stored in Secrets Manager nor handed to Selgeo. Remove adoptId to rotate: `pulumi up` creates a new endpoint at Selgeo's URL, stores its secret, hands it to Selgeo, then deletes the adopted one.",
+  );
+}
+
 export const stackMode = mode;
 export const webhookEndpointIds = Object.fromEntries(endpoints.map(([name, r]) => [name, r.endpointId]));
 export const webhookSecretFingerprints = Object.fromEntries(endpoints.map(([name, r]) => [name, r.secretFingerprint]));

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runtimeProvider } from "./runtimeProvider";
+import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of a commission rule (checklist item 6). Money in integer minor units. */
 export interface CommissionRuleArgs {
@@ -42,7 +42,7 @@ export class CommissionRule extends pulumi.dynamic.Resource {
       commissionRuleProvider,
       name,
       { ...args, resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`, ruleId: undefined, livemode: undefined },
-      opts,
+      refuseImport(opts, "selgeo:CommissionRule", "adoptId: cr_… in selgeo:commissionRules.<name>"),
       "selgeo",
       "CommissionRule",
     );

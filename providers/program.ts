@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runtimeProvider } from "./runtimeProvider";
+import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of the affiliate program (checklist item 8). */
 export interface ProgramArgs {
@@ -40,7 +40,7 @@ export class Program extends pulumi.dynamic.Resource {
         livemode: undefined,
         activatedAt: undefined,
       },
-      opts,
+      refuseImport(opts, "selgeo:Program", "selgeo:program.adoptId: prog_…"),
       "selgeo",
       "Program",
     );

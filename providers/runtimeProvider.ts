@@ -30,3 +30,18 @@ export function runtimeProvider(kind: RuntimeResourceKind): pulumi.dynamic.Resou
     delete: (id, props) => logic().remove(id, props),
   };
 }
+
+/**
+ * The `import` resource option crashes inside Pulumi for dynamic resources (pulumi/pulumi#16175,
+ * the engine reads the object without the serialized provider). Refuse it here with the way that
+ * works, instead of letting the engine fail with a stack trace.
+ */
+export function refuseImport(opts: pulumi.CustomResourceOptions | undefined, type: string, adoptWith: string): pulumi.CustomResourceOptions | undefined {
+  if (opts?.import === undefined) return opts;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RunError } = require("@pulumi/pulumi") as typeof pulumi;
+  throw new RunError(
+    `${type}: the import option does not work for Pulumi dynamic resources (pulumi/pulumi#16175), and neither does \`pulumi import\`. ` +
+      `Take the existing object over with ${adoptWith} instead (see README, "Adopting existing objects").`,
+  );
+}

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runtimeProvider } from "./runtimeProvider";
+import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of Selgeo's Stripe integration (checklist item 2). */
 export interface SelgeoStripeIntegrationArgs {
@@ -36,7 +36,7 @@ export class SelgeoStripeIntegration extends pulumi.dynamic.Resource {
         webhookSecretFingerprint: undefined,
         feeDataAvailable: undefined,
       },
-      opts,
+      refuseImport(opts, "selgeo:StripeIntegration", "nothing: `pulumi up` connects the existing integration in place"),
       "selgeo",
       "StripeIntegration",
     );

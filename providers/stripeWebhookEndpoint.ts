@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runtimeProvider } from "./runtimeProvider";
+import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of the Stripe webhook endpoint that feeds Selgeo (checklist item 2). */
 export interface StripeWebhookEndpointArgs {
@@ -45,7 +45,7 @@ export class StripeWebhookEndpoint extends pulumi.dynamic.Resource {
         secretVersionId: undefined,
         secretFingerprint: undefined,
       },
-      opts,
+      refuseImport(opts, "stripe:WebhookEndpoint", "selgeo:stripe.adoptId: we_…"),
       "stripe",
       "WebhookEndpoint",
     );

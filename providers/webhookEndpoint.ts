@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runtimeProvider } from "./runtimeProvider";
+import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of a Selgeo webhook endpoint (checklist item 4). */
 export interface WebhookEndpointArgs {
@@ -55,6 +55,6 @@ export class WebhookEndpoint extends pulumi.dynamic.Resource {
       secretState: undefined,
       created: undefined,
     };
-    super(webhookEndpointProvider, name, props, opts, "selgeo", "WebhookEndpoint");
+    super(webhookEndpointProvider, name, props, refuseImport(opts, "selgeo:WebhookEndpoint", "adoptId: we_… in selgeo:webhookEndpoints.<name>"), "selgeo", "WebhookEndpoint");
   }
 }

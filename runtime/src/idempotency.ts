@@ -41,3 +41,20 @@ export function deriveIdempotencyKey(parts: readonly string[]): string {
 export function randomIdempotencyKey(): string {
   return `golive-r-${randomUUID()}`;
 }
+
+/**
+ * The most links a create walks in its key chain. Every destroy→up within Selgeo's (or Stripe's)
+ * 24 h idempotency window adds one link, so this bounds how many such cycles a day still converge.
+ */
+export const MAX_KEY_CHAIN_LINKS = 32;
+
+/**
+ * Link `link` (1-based) of a create's key chain: the base key itself, then `<base>~2`, `<base>~3`…
+ * A create moves to the next link only while the replay answered with an object that is gone,
+ * archived or being replaced, so the chain is a pure function of what exists: a rerun after a crash
+ * walks the same links and stops at the object it made.
+ */
+export function chainedIdempotencyKey(baseKey: string, link: number): string {
+  if (!Number.isInteger(link) || link < 1) throw new RangeError(`key chain links start at 1, not ${link}`);
+  return link === 1 ? baseKey : `${baseKey}~${link}`;
+}

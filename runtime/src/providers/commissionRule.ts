@@ -8,7 +8,8 @@ import { invalidateSnapshots, readCommissionRule } from "../listCache";
 import { selgeoClient } from "../providerSettings";
 import { COMMISSION_BASES, COMMISSION_RULE_TYPES, MODES, STRIPE_CONVERSION_EVENTS, type CommissionRule, type CommissionRuleCreate, type Mode } from "../schemas";
 import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
-import { checkInputs, dropUndefined, type CheckFailure } from "./common";
+import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
+import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, type CheckFailure } from "./common";
 
 const RULE_APPLIES_TO = STRIPE_CONVERSION_EVENTS;
 const RULE_TYPES = COMMISSION_RULE_TYPES;
@@ -37,6 +38,11 @@ export interface CommissionRuleInputs {
   metadata: Record<string, string>;
   /** Adopt an existing rule (`cr_…`) of the program instead of creating one. */
   adoptId?: string;
+  /**
+   * Computed by `check` when `adoptId` is new: each field the take-over will change, as
+   * `field: <as found> => <as declared>`, so the preview shows it.
+   */
+  adoptChanges?: string[];
 }
 
 export interface CommissionRuleOutputs extends CommissionRuleInputs {
@@ -78,20 +84,25 @@ const Shape = z
 
 /** Validates a rule; failures name the property and the fix. */
 export async function check(
-  _olds: Record<string, unknown>,
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const { data, failures } = await checkInputs(news, Shape);
   if (!data) return { inputs: news, failures };
-  const inputs = { ...data, appliesTo: [...new Set(data.appliesTo)].sort() };
-  return { inputs: dropUndefined(inputs), failures };
+  const inputs: CommissionRuleInputs = { ...data, appliesTo: [...new Set(data.appliesTo)].sort() };
+  if (failures.length === 0 && isNewAdoption(olds, inputs)) {
+    const found = await read(inputs.adoptId, { resourceKey: inputs.resourceKey, programId: inputs.programId, adoptId: inputs.adoptId });
+    if (!found.inputs) failures.push(adoptionTargetMissing(inputs.adoptId, `commission rule of ${inputs.programId}`, inputs.mode));
+    else inputs.adoptChanges = adoptionChanges(found.inputs, inputs, UPDATABLE);
+  }
+  return { inputs: dropUndefined({ ...inputs }), failures };
 }
 
 const UPDATABLE = ["name", "type", "percentage", "flatAmount", "currency", "basis", "holdPeriodDays", "autoApprove", "appliesTo", "recurringMonths", "metadata"] as const;
 
 /** The program and the mode replace; every term of the rule updates in place. */
 export async function diff(
-  _id: string,
+  id: string,
   olds: Partial<CommissionRuleOutputs>,
   news: Partial<CommissionRuleInputs>,
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
@@ -99,6 +110,7 @@ export async function diff(
   if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
   const norm = (k: string, v: unknown) => (k === "appliesTo" ? [...new Set((v as string[]) ?? [])].sort() : k === "metadata" ? (v ?? {}) : (v ?? null));
   const changed = UPDATABLE.filter((k) => canonicalJson(norm(k, olds[k])) !== canonicalJson(norm(k, news[k])));
+  if (replaces.length > 0) noteReplacement(news.resourceKey, id);
   return { changes: replaces.length > 0 || changed.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
 }
 
@@ -125,14 +137,15 @@ export async function create(inputs: CommissionRuleInputs): Promise<{ id: string
     const rule = await client.updateCommissionRule(inputs.programId, inputs.adoptId, body);
     return { id: rule.id, outs: toOutputs(inputs, rule) };
   }
-  let chain = "";
-  for (let i = 0; i < 8; i++) {
-    const idempotencyKey = deriveIdempotencyKey(["commission_rule.create", inputs.resourceKey, inputs.programId, canonicalJson(body), chain]);
-    const rule = await client.createCommissionRule(inputs.programId, body, { idempotencyKey });
-    if (await client.findCommissionRule(inputs.programId, rule.id)) return { id: rule.id, outs: toOutputs(inputs, rule) };
-    chain += `/${rule.id}`;
-  }
-  throw new Error(`creating commission rule ${inputs.resourceKey}: Selgeo kept replaying deleted rules; retry later`);
+  const { object: rule } = await createWithKeyChain({
+    what: `commission rule ${inputs.resourceKey}`,
+    baseKey: deriveIdempotencyKey(["commission_rule.create", inputs.resourceKey, inputs.programId, canonicalJson(body)]),
+    create: (idempotencyKey) => client.createCommissionRule(inputs.programId, body, { idempotencyKey }),
+    idOf: (r) => r.id,
+    isLive: async (r) => (await client.findCommissionRule(inputs.programId, r.id)) !== undefined,
+    avoid: replacementOf(inputs.resourceKey),
+  });
+  return { id: rule.id, outs: toOutputs(inputs, rule) };
 }
 
 /** Reads the rule as Selgeo has it; a deleted rule returns an empty id. */
@@ -143,7 +156,7 @@ export async function read(
   if (!props.programId) return { id: "" };
   const rule = await readCommissionRule(await selgeoClient(), props.programId, id);
   if (!rule) return { id: "" };
-  const inputs = dropUndefined({ ...fromWire(props.resourceKey ?? id, rule), adoptId: props.adoptId });
+  const inputs = dropUndefined({ ...fromWire(props.resourceKey ?? id, rule), adoptId: props.adoptId, adoptChanges: props.adoptChanges });
   return { id: rule.id, props: toOutputs(inputs, rule), inputs };
 }
 

@@ -3,6 +3,7 @@
  * marker for unknown values, and the struct encoding's dislike of `undefined`.
  */
 import type { z } from "zod";
+import { chainedIdempotencyKey, MAX_KEY_CHAIN_LINKS } from "../idempotency";
 import { CONFIG_KEYS, requireSettings, settingsProblems } from "../providerSettings";
 import type { Mode } from "../schemas";
 
@@ -53,4 +54,63 @@ export async function checkInputs<T extends { mode: Mode }>(
     }
   }
   return { data: parsed.data, failures };
+}
+
+/**
+ * The objects Pulumi is replacing, by resource key. The engine calls `diff` and then `create` of a
+ * replacement in this same provider process (one per stack run, shared by every dynamic resource),
+ * and only `diff` is told the id: `create` must not answer with that object, since Pulumi deletes
+ * it right after. A rerun diffs again before it creates, so the note is always there when needed.
+ */
+const replacing = new Map<string, Set<string>>();
+
+/** Records, from `diff`, that the object `id` of this resource is about to be replaced. */
+export function noteReplacement(resourceKey: string | undefined, id: string): void {
+  if (!resourceKey || !id) return;
+  replacing.set(resourceKey, (replacing.get(resourceKey) ?? new Set()).add(id));
+}
+
+/** The ids a create of this resource must not answer with (see noteReplacement). */
+export function replacementOf(resourceKey: string): string[] {
+  return [...(replacing.get(resourceKey) ?? [])];
+}
+
+/** One idempotent create, described for {@link createWithKeyChain}. */
+export interface KeyChainCreate<T> {
+  /** For the error message, e.g. `webhook endpoint selgeo-golive/prod/orders`. */
+  what: string;
+  /** The first link's key, derived from the resource's identity and inputs. */
+  baseKey: string;
+  /** Sends the create with this idempotency key (a replay answers with the first response). */
+  create: (idempotencyKey: string) => Promise<T>;
+  idOf: (object: T) => string;
+  /** Whether the object still exists in a usable state (not deleted, not archived). */
+  isLive: (object: T) => Promise<boolean>;
+  /**
+   * Whether the answer was a replay, when the caller knows (`false` = freshly created, so it is
+   * live and `isLive` is skipped); `undefined` when it cannot tell.
+   */
+  wasReplayed?: (object: T) => boolean | undefined;
+  /** Objects this create must not answer with: the one a replacement is about to delete. */
+  avoid?: readonly string[];
+}
+
+/**
+ * The one rule every idempotent create follows. The key chain starts at the base key and moves to
+ * the next link while the answer is an object that is gone, archived or listed in `avoid`: after a
+ * `pulumi destroy` the 24 h replay of the old create would otherwise hand back a dead object. A
+ * rerun after a crash walks the same links and stops at the live object it made, so it never
+ * creates a duplicate.
+ */
+export async function createWithKeyChain<T>(spec: KeyChainCreate<T>): Promise<{ object: T; idempotencyKey: string; link: number }> {
+  for (let link = 1; link <= MAX_KEY_CHAIN_LINKS; link++) {
+    const idempotencyKey = chainedIdempotencyKey(spec.baseKey, link);
+    const object = await spec.create(idempotencyKey);
+    if (spec.avoid?.includes(spec.idOf(object))) continue;
+    if (spec.wasReplayed?.(object) === false || (await spec.isLive(object))) return { object, idempotencyKey, link };
+  }
+  throw new Error(
+    `creating ${spec.what}: the last ${MAX_KEY_CHAIN_LINKS} idempotent creates all replayed objects that are gone ` +
+      "(many destroy/up cycles within the 24 h idempotency window); run `pulumi up` again after the window",
+  );
 }

@@ -4,7 +4,7 @@
  * refresh, tell whether Selgeo/Stripe or Secrets Manager changed behind Pulumi's back.
  */
 import { awsSettings } from "../providerSettings";
-import { checkGeneratedSecretDrift, deleteGeneratedSecret, fingerprint as fingerprintOf, secretNameFor, writeGeneratedSecret } from "../secrets";
+import { checkGeneratedSecretDrift, deleteGeneratedSecret, describeGeneratedSecret, fingerprint as fingerprintOf, secretNameFor, writeGeneratedSecret } from "../secrets";
 
 /** What state keeps about a signing secret. */
 export interface StoredSecret {
@@ -74,9 +74,16 @@ export async function secretsManagerState(stored: Partial<StoredSecret>): Promis
   }
 }
 
-/** Deletes the stored secret with the configured recovery window; a missing one is fine. */
+/**
+ * Deletes the stored secret with the configured recovery window; a missing one is fine. A secret
+ * whose current version is not the recorded one is left alone: a replacement (the repair of a lost
+ * Stripe secret) shares the name and has already written its own secret there.
+ */
 export async function forgetSecret(stored: Partial<StoredSecret>): Promise<void> {
   if (!stored.secretArn) return;
   const aws = awsSettings();
+  const now = await describeGeneratedSecret(stored.secretArn, { region: aws.region });
+  if (!now.exists) return;
+  if (!now.deleted && stored.secretVersionId && now.currentVersionId && now.currentVersionId !== stored.secretVersionId) return;
   await deleteGeneratedSecret(stored.secretArn, { recoveryWindowDays: aws.recoveryWindowDays, region: aws.region });
 }

@@ -10,7 +10,8 @@ import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { selgeoClient, settingsProblems } from "../providerSettings";
 import { MODES, type Mode, type Program } from "../schemas";
 import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
-import { checkInputs, dropUndefined, type CheckFailure } from "./common";
+import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
+import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, type CheckFailure } from "./common";
 
 /** Statuses a stack may declare; `archived` is what `pulumi destroy` leaves (Selgeo keeps programs). */
 export const DECLARABLE_PROGRAM_STATUSES = ["draft", "active", "paused"] as const;
@@ -25,6 +26,11 @@ export interface ProgramInputs {
   metadata: Record<string, string>;
   /** Adopt an existing program (`prog_…`) instead of creating one. */
   adoptId?: string;
+  /**
+   * Computed by `check` when `adoptId` is new: each field the take-over will change, as
+   * `field: <as found> => <as declared>`, so the preview shows it.
+   */
+  adoptChanges?: string[];
 }
 
 export interface ProgramOutputs extends ProgramInputs {
@@ -48,24 +54,31 @@ const Shape = z.object({
 });
 
 export async function check(
-  _olds: Record<string, unknown>,
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const { data, failures } = await checkInputs(news, Shape);
   if (!data) return { inputs: news, failures };
-  return { inputs: dropUndefined({ ...data }), failures };
+  const inputs: ProgramInputs = { ...data };
+  if (failures.length === 0 && isNewAdoption(olds, inputs)) {
+    const found = await read(inputs.adoptId, { resourceKey: inputs.resourceKey, adoptId: inputs.adoptId });
+    if (!found.inputs) failures.push(adoptionTargetMissing(inputs.adoptId, "program (archived ones cannot be adopted)", inputs.mode));
+    else inputs.adoptChanges = adoptionChanges(found.inputs, inputs, UPDATABLE);
+  }
+  return { inputs: dropUndefined({ ...inputs }), failures };
 }
 
 const UPDATABLE = ["name", "description", "metadata"] as const;
 
 export async function diff(
-  _id: string,
+  id: string,
   olds: Partial<ProgramOutputs>,
   news: Partial<ProgramInputs>,
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
   const replaces: string[] = (["mode", "currency"] as const).filter((k) => olds[k] !== news[k]);
   if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
   const changed = UPDATABLE.filter((k) => canonicalJson(olds[k] ?? null) !== canonicalJson(news[k] ?? null));
+  if (replaces.length > 0) noteReplacement(news.resourceKey, id);
   return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
 }
 
@@ -107,8 +120,19 @@ export async function create(inputs: ProgramInputs): Promise<{ id: string; outs:
   if (inputs.adoptId) {
     prog = await client.updateProgram(inputs.adoptId, { name: body.name, description: body.description, metadata: body.metadata });
   } else {
-    const idempotencyKey = deriveIdempotencyKey(["program.create", inputs.resourceKey, canonicalJson(body)]);
-    prog = await client.createProgram(body, { idempotencyKey });
+    // Selgeo keeps programs: after a destroy the replay answers with the archived one, which can
+    // never come back, so the key chain moves on to a new program.
+    ({ object: prog } = await createWithKeyChain({
+      what: `program ${inputs.resourceKey}`,
+      baseKey: deriveIdempotencyKey(["program.create", inputs.resourceKey, canonicalJson(body)]),
+      create: (idempotencyKey) => client.createProgram(body, { idempotencyKey }),
+      idOf: (p) => p.id,
+      isLive: async (p) => {
+        const now = await client.findProgram(p.id);
+        return now !== undefined && now.status !== "archived";
+      },
+      avoid: replacementOf(inputs.resourceKey),
+    }));
   }
   return { id: prog.id, outs: toOutputs(inputs, prog) };
 }
@@ -130,6 +154,8 @@ export async function read(
     currency: prog.currency,
     metadata,
     adoptId: props.adoptId,
+    // What the adoption changed stays on record; refresh does not make it drift.
+    adoptChanges: props.adoptChanges,
   });
   return { id: prog.id, props: toOutputs(inputs, prog), inputs };
 }

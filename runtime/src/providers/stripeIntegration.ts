@@ -52,7 +52,14 @@ export async function check(
     failures.push({ property: "accountId", reason: "accountId must be a Stripe account id (acct_…), or omit it to use the Stripe key's account" });
   }
   const arn = news.webhookSigningSecretArn;
-  if (arn !== UNKNOWN && !(typeof arn === "string" && arn.startsWith("arn:"))) {
+  if (arn === "") {
+    failures.push({
+      property: "webhookSigningSecretArn",
+      reason:
+        "the Stripe endpoint's signing secret is not in Secrets Manager (an adopted endpoint: Stripe reveals a secret only on create). " +
+        "Remove selgeo:stripe.adoptId: `pulumi up` then creates a new endpoint at Selgeo's URL, stores its secret, hands it to Selgeo and deletes the adopted one",
+    });
+  } else if (arn !== UNKNOWN && !(typeof arn === "string" && arn.startsWith("arn:"))) {
     failures.push({ property: "webhookSigningSecretArn", reason: "webhookSigningSecretArn must be the Secrets Manager ARN of the Stripe endpoint's signing secret (StripeWebhookEndpoint.secretArn)" });
   }
   return { inputs: news, failures };

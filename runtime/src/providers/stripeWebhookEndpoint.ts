@@ -10,7 +10,8 @@ import { MODES, STRIPE_WEBHOOK_EVENTS, type Mode } from "../schemas";
 import { checkWebhookUrl } from "../urlRules";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
 import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
-import { checkInputs, dropUndefined, UNKNOWN, type CheckFailure } from "./common";
+import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
+import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, UNKNOWN, type CheckFailure } from "./common";
 
 /** The Stripe events Selgeo needs (checklist item 2). */
 export const STRIPE_REQUIRED_EVENTS = STRIPE_WEBHOOK_EVENTS;
@@ -30,6 +31,11 @@ export interface StripeWebhookEndpointInputs {
   adoptId?: string;
   /** The secret state to converge on (computed by `check`): `in_sync`, or `adopted`. */
   secretState: SecretState;
+  /**
+   * Computed by `check` when `adoptId` is new: each field the take-over will change, as
+   * `field: <as found> => <as declared>`, so the preview shows it.
+   */
+  adoptChanges?: string[];
 }
 
 /**
@@ -58,7 +64,7 @@ const InputShape = z.object({
 
 /** Validates inputs: Stripe key mode, URL, and the three events Selgeo needs. */
 export async function check(
-  _olds: Record<string, unknown>,
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const { data: inputs, failures } = await checkInputs(news, InputShape, () => stripeSettingsProblems());
@@ -76,14 +82,20 @@ export async function check(
     });
   }
   const secretState: SecretState = inputs.adoptId ? "adopted" : "in_sync";
-  return { inputs: dropUndefined({ ...inputs, enabledEvents: events, secretState }), failures };
+  const checked: StripeWebhookEndpointInputs = dropUndefined({ ...inputs, enabledEvents: events, secretState });
+  if (failures.length === 0 && isNewAdoption(olds, checked)) {
+    const found = await read(checked.adoptId, { resourceKey: checked.resourceKey, adoptId: checked.adoptId });
+    if (!found.inputs) failures.push(adoptionTargetMissing(checked.adoptId, "Stripe webhook endpoint", checked.mode));
+    else checked.adoptChanges = adoptionChanges(found.inputs, checked, UPDATABLE);
+  }
+  return { inputs: dropUndefined({ ...checked }), failures };
 }
 
 const UPDATABLE = ["url", "enabledEvents", "description", "enabled", "metadata"] as const;
 
 /** Mode and adoption target replace; the rest updates in place (the Stripe signing secret survives). */
 export async function diff(
-  _id: string,
+  id: string,
   olds: Partial<StripeWebhookEndpointOutputs>,
   news: Partial<StripeWebhookEndpointInputs>,
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
@@ -96,6 +108,7 @@ export async function diff(
   const norm = (k: (typeof UPDATABLE)[number], v: unknown) =>
     k === "enabledEvents" ? [...new Set((v as string[]) ?? [])].sort() : k === "metadata" ? (v ?? {}) : v;
   const changed = UPDATABLE.filter((k) => canonicalJson(norm(k, olds[k])) !== canonicalJson(norm(k, news[k])));
+  if (replaces.length > 0) noteReplacement(news.resourceKey, id);
   return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
 }
 
@@ -115,21 +128,21 @@ export async function create(inputs: StripeWebhookEndpointInputs): Promise<{ id:
     const ep = await stripe.webhookEndpoints.update(inputs.adoptId, { ...createParams(inputs), disabled: !inputs.enabled });
     return { id: ep.id, outs: toOutputs(inputs, ep, { secretArn: "", secretVersionId: "", secretFingerprint: "" }) };
   }
-  let chain = "";
-  for (let i = 0; i < 8; i++) {
-    const params = createParams(inputs);
-    const idempotencyKey = deriveIdempotencyKey(["stripe.webhook_endpoint.create", inputs.resourceKey, canonicalJson(params), chain]);
-    let ep = await stripe.webhookEndpoints.create(params, { idempotencyKey });
-    const live = await retrieveOrUndefined(stripe, ep.id);
-    if (live) {
-      if (!ep.secret) throw new Error(`Stripe created ${ep.id} without revealing its signing secret`);
-      const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
-      if (!inputs.enabled) ep = await stripe.webhookEndpoints.update(ep.id, { disabled: true });
-      return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
-    }
-    chain += `/${ep.id}`;
-  }
-  throw new Error(`creating Stripe webhook endpoint ${inputs.resourceKey}: Stripe kept replaying deleted endpoints; retry later`);
+  const params = createParams(inputs);
+  // A repair replaces the endpoint whose secret was lost; Stripe would replay that very endpoint for
+  // 24 h, and deleting it afterwards would leave Stripe with none: the chain moves past it.
+  let { object: ep } = await createWithKeyChain({
+    what: `Stripe webhook endpoint ${inputs.resourceKey}`,
+    baseKey: deriveIdempotencyKey(["stripe.webhook_endpoint.create", inputs.resourceKey, canonicalJson(params)]),
+    create: (idempotencyKey) => stripe.webhookEndpoints.create(params, { idempotencyKey }),
+    idOf: (e) => e.id,
+    isLive: async (e) => (await retrieveOrUndefined(stripe, e.id)) !== undefined,
+    avoid: replacementOf(inputs.resourceKey),
+  });
+  if (!ep.secret) throw new Error(`Stripe created ${ep.id} without revealing its signing secret`);
+  const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
+  if (!inputs.enabled) ep = await stripe.webhookEndpoints.update(ep.id, { disabled: true });
+  return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
 }
 
 async function retrieveOrUndefined(stripe: Stripe, id: string): Promise<Stripe.WebhookEndpoint | undefined> {
@@ -158,6 +171,8 @@ export async function read(
     enabled: ep.status === "enabled",
     metadata: userMeta,
     adoptId: props.adoptId,
+    // What the adoption changed stays on record; refresh does not make it drift.
+    adoptChanges: props.adoptChanges,
     secretState: "in_sync",
   });
   const stored: StoredSecret = { secretArn: props.secretArn ?? "", secretVersionId: props.secretVersionId ?? "", secretFingerprint: props.secretFingerprint ?? "" };

@@ -12,7 +12,8 @@ import { EVENT_TYPES, MODES, type Mode, type WebhookEndpoint } from "../schemas"
 import { checkWebhookUrl } from "../urlRules";
 import { fingerprint } from "../secrets";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
-import { checkInputs, dropUndefined, UNKNOWN, type CheckFailure } from "./common";
+import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
+import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, UNKNOWN, type CheckFailure } from "./common";
 
 /** The kind segment of these secrets' names in Secrets Manager. */
 const SECRET_KIND = "webhook-endpoint";
@@ -39,6 +40,11 @@ export interface WebhookEndpointInputs {
   rotationOverlapHours: number;
   /** The secret state to converge on, computed by `check`: `in_sync`, or `adopted` for an adopted endpoint. */
   secretState: SecretState;
+  /**
+   * Computed by `check` when `adoptId` is new: each field the take-over will change, as
+   * `field: <as found> => <as declared>`, so the preview shows it.
+   */
+  adoptChanges?: string[];
 }
 
 /**
@@ -78,7 +84,7 @@ const isUnknown = (v: unknown): boolean => v === UNKNOWN;
 
 /** Validates and normalises inputs; every failure names the property and the fix. */
 export async function check(
-  _olds: Record<string, unknown>,
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const { data: inputs, failures } = await checkInputs(news, InputShape);
@@ -113,15 +119,23 @@ export async function check(
     // An adopted endpoint's secret was never revealed to us, until a declared rotation reveals one.
     secretState: inputs.adoptId && inputs.secretRotation === 0 ? "adopted" : "in_sync",
   };
+  if (failures.length === 0 && isNewAdoption(olds, normalised)) {
+    const found = await read(normalised.adoptId, { resourceKey: normalised.resourceKey, adoptId: normalised.adoptId });
+    if (!found.inputs) failures.push(adoptionTargetMissing(normalised.adoptId, "Selgeo webhook endpoint", normalised.mode));
+    else normalised.adoptChanges = adoptionChanges(found.inputs, normalised, ADOPTED_FIELDS);
+  }
   return { inputs: dropUndefined({ ...normalised }), failures };
 }
+
+/** What an adoption overwrites on the adopted endpoint. */
+const ADOPTED_FIELDS = ["url", "events", "description", "enabled", "metadata"] as const;
 
 /** The properties a change of which is an in-place update (the id and the secret survive). */
 const UPDATABLE = ["url", "events", "description", "enabled", "metadata", "secretRotation", "secretState"] as const;
 
 /** Compares desired with recorded inputs. Mode and adoption target replace; the rest update in place. */
 export async function diff(
-  _id: string,
+  id: string,
   olds: Partial<WebhookEndpointOutputs>,
   news: Partial<WebhookEndpointInputs>,
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
@@ -129,6 +143,7 @@ export async function diff(
   if (olds.mode !== news.mode) replaces.push("mode");
   if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
   const changed = UPDATABLE.filter((k) => canonicalJson(normaliseField(k, olds[k])) !== canonicalJson(normaliseField(k, news[k])));
+  if (replaces.length > 0) noteReplacement(news.resourceKey, id);
   return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
 }
 
@@ -156,21 +171,19 @@ export async function create(inputs: WebhookEndpointInputs): Promise<{ id: strin
     if (inputs.secretRotation > 0) ({ ep, stored } = await rotate(inputs, ep.id, "adopted"));
     return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
   }
-  // The key is a pure function of identity and inputs, so a rerun after a crash replays the create
-  // that already happened. The same inputs after a destroy would replay a create whose endpoint is
-  // gone: then the key is chained on the stale id, which is just as deterministic for a rerun.
-  let chain = "";
-  for (let i = 0; i < 8; i++) {
-    const idempotencyKey = deriveIdempotencyKey(["webhook_endpoint.create", inputs.resourceKey, canonicalJson(body), chain]);
-    const ep = await client.createWebhookEndpoint(body, { idempotencyKey });
-    if (await client.findWebhookEndpoint(ep.id)) {
-      if (!ep.secret) throw new Error(`Selgeo created ${ep.id} without revealing its signing secret; rotate it with secretRotation`);
-      const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
-      return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
-    }
-    chain += `/${ep.id}`;
-  }
-  throw new Error(`creating webhook endpoint ${inputs.resourceKey}: Selgeo kept replaying deleted endpoints; retry later`);
+  // A rerun after a crash replays the create that already happened; after a destroy the replay's
+  // endpoint is gone and the key chain moves on (see createWithKeyChain).
+  const { object: ep } = await createWithKeyChain({
+    what: `webhook endpoint ${inputs.resourceKey}`,
+    baseKey: deriveIdempotencyKey(["webhook_endpoint.create", inputs.resourceKey, canonicalJson(body)]),
+    create: (idempotencyKey) => client.createWebhookEndpoint(body, { idempotencyKey }),
+    idOf: (e) => e.id,
+    isLive: async (e) => (await client.findWebhookEndpoint(e.id)) !== undefined,
+    avoid: replacementOf(inputs.resourceKey),
+  });
+  if (!ep.secret) throw new Error(`Selgeo created ${ep.id} without revealing its signing secret; rotate it with secretRotation`);
+  const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
+  return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
 }
 
 /** Reads the endpoint as it is; a deleted one returns an empty id so refresh drops it from state. */
@@ -191,6 +204,8 @@ export async function read(
     enabled: ep.status === "enabled",
     metadata: userMetadata(ep.metadata),
     adoptId: props.adoptId,
+    // What the adoption changed stays on record; refresh does not make it drift.
+    adoptChanges: props.adoptChanges,
     secretRotation: props.secretRotation ?? 0,
     rotationOverlapHours: props.rotationOverlapHours ?? 24,
     secretState: "in_sync",
