@@ -129,7 +129,8 @@ export async function create(inputs: CommissionRuleInputs): Promise<{ id: string
   for (let i = 0; i < 8; i++) {
     const idempotencyKey = deriveIdempotencyKey(["commission_rule.create", inputs.resourceKey, inputs.programId, canonicalJson(body), chain]);
     const rule = await client.createCommissionRule(inputs.programId, body, { idempotencyKey });
-    if (await client.findCommissionRule(inputs.programId, rule.id)) return { id: rule.id, outs: toOutputs(inputs, rule) };
+    // Only a replay can name a deleted rule, so a fresh create is not read back.
+    if (!rule.replayed || (await client.findCommissionRule(inputs.programId, rule.id))) return { id: rule.id, outs: toOutputs(inputs, rule) };
     chain += `/${rule.id}`;
   }
   throw new Error(`creating commission rule ${inputs.resourceKey}: Selgeo kept replaying deleted rules; retry later`);

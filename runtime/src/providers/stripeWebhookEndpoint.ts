@@ -120,8 +120,8 @@ export async function create(inputs: StripeWebhookEndpointInputs): Promise<{ id:
     const params = createParams(inputs);
     const idempotencyKey = deriveIdempotencyKey(["stripe.webhook_endpoint.create", inputs.resourceKey, canonicalJson(params), chain]);
     let ep = await stripe.webhookEndpoints.create(params, { idempotencyKey });
-    const live = await retrieveOrUndefined(stripe, ep.id);
-    if (live) {
+    // Stripe marks a replayed answer with Idempotent-Replayed; only that can name a deleted endpoint.
+    if (!stripeReplayed(ep) || (await retrieveOrUndefined(stripe, ep.id))) {
       if (!ep.secret) throw new Error(`Stripe created ${ep.id} without revealing its signing secret`);
       const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
       if (!inputs.enabled) ep = await stripe.webhookEndpoints.update(ep.id, { disabled: true });
@@ -130,6 +130,11 @@ export async function create(inputs: StripeWebhookEndpointInputs): Promise<{ id:
     chain += `/${ep.id}`;
   }
   throw new Error(`creating Stripe webhook endpoint ${inputs.resourceKey}: Stripe kept replaying deleted endpoints; retry later`);
+}
+
+/** Whether Stripe answered with a stored response (`Idempotent-Replayed: true`) instead of creating now. */
+export function stripeReplayed(res: { lastResponse?: { headers?: Record<string, string> } }): boolean {
+  return String(res.lastResponse?.headers?.["idempotent-replayed"] ?? "").toLowerCase() === "true";
 }
 
 async function retrieveOrUndefined(stripe: Stripe, id: string): Promise<Stripe.WebhookEndpoint | undefined> {

@@ -159,11 +159,12 @@ export async function create(inputs: WebhookEndpointInputs): Promise<{ id: strin
   // The key is a pure function of identity and inputs, so a rerun after a crash replays the create
   // that already happened. The same inputs after a destroy would replay a create whose endpoint is
   // gone: then the key is chained on the stale id, which is just as deterministic for a rerun.
+  // Only a replay can name a deleted endpoint, so a fresh create is not read back.
   let chain = "";
   for (let i = 0; i < 8; i++) {
     const idempotencyKey = deriveIdempotencyKey(["webhook_endpoint.create", inputs.resourceKey, canonicalJson(body), chain]);
     const ep = await client.createWebhookEndpoint(body, { idempotencyKey });
-    if (await client.findWebhookEndpoint(ep.id)) {
+    if (!ep.replayed || (await client.findWebhookEndpoint(ep.id))) {
       if (!ep.secret) throw new Error(`Selgeo created ${ep.id} without revealing its signing secret; rotate it with secretRotation`);
       const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
       return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
