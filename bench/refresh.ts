@@ -10,13 +10,19 @@
  * time, 429s answered by the sandbox (counted from its request log: /_sandbox/requests has no
  * status counts), 429s surfaced to the user (in the CLI's output), and the refresh time against the
  * naive floor of one read per resource at the general limit (resources / (rate/60) seconds).
+ * Then, in the same run: a no-op `preview` without and with the policy pack (`policy overhead`), the
+ * same no-op preview of a stack of as many do-nothing dynamic resources (`engine floor`, see
+ * bench/floor), `up` per created resource against the no-op `up` (`up/no-op up`), and, with
+ * `--scale N` (default 1000 at the default size), a second stack of N resources on a sandbox whose
+ * limit is raised (`--scale-rate`, default 60000/min; the client sizes its bucket from
+ * X-RateLimit-Limit), printing the cost per resource at both sizes so linearity shows.
  * Defaults: 300 endpoints, 50 rules.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startMoto } from "../cli/moto";
-import { PulumiWorkspace, type CliResult } from "../cli/pulumiCli";
+import { PulumiWorkspace, REPO_ROOT, type CliResult } from "../cli/pulumiCli";
 import { startSandbox } from "../sandbox/server";
 
 interface Phase {
@@ -44,6 +50,9 @@ async function main(): Promise<void> {
   const rules = arg("rules", 50);
   const rate = arg("rate", 0);
   const echo = process.argv.includes("--echo");
+  const defaultSize = endpoints === 300 && rules === 50;
+  const scale = arg("scale", defaultSize ? 1000 : 0);
+  const scaleRate = arg("scale-rate", 60_000);
   const t0 = Date.now();
 
   // Status of every API request the sandbox answers, from its request log line "METHOD /path -> 429 (n ms)".
@@ -63,50 +72,75 @@ async function main(): Promise<void> {
     const limits = await admin("GET", "/_sandbox/rate_limits");
     const perMin: number = limits.general_per_ip;
 
-    const webhookEndpoints: Record<string, unknown> = {};
-    for (let i = 0; i < endpoints; i++) {
-      webhookEndpoints[`ep${String(i).padStart(3, "0")}`] = { url: `https://hooks.example.com/bench/${i}`, events: ["conversion.created", "commission.created"] };
-    }
-    const commissionRules: Record<string, unknown> = {};
-    for (let i = 0; i < rules; i++) commissionRules[`rule${String(i).padStart(2, "0")}`] = { type: "percentage", percentage: 5 + (i % 20), holdPeriodDays: 0 };
-    const sk = sandbox.info.keys.test.sk;
-    const ws = await PulumiWorkspace.create({
-      stack: "bench",
-      config: {
+    const stackConfig = (nEndpoints: number, nRules: number) => {
+      const webhookEndpoints: Record<string, unknown> = {};
+      for (let i = 0; i < nEndpoints; i++) {
+        webhookEndpoints[`ep${String(i).padStart(4, "0")}`] = { url: `https://hooks.example.com/bench/${i}`, events: ["conversion.created", "commission.created"] };
+      }
+      const commissionRules: Record<string, unknown> = {};
+      for (let i = 0; i < nRules; i++) commissionRules[`rule${String(i).padStart(3, "0")}`] = { type: "percentage", percentage: 5 + (i % 20), holdPeriodDays: 0 };
+      return {
         "selgeo:mode": "test",
         "selgeo:apiUrl": sandbox.url,
         "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 0 },
         "selgeo:webhookEndpoints": webhookEndpoints,
         "selgeo:program": { name: "Bench Partners", status: "active" },
         "selgeo:commissionRules": commissionRules,
-      },
-      env: { ...moto.env, SELGEO_SECRET_KEY: sk },
-      echo,
-    });
+      };
+    };
+    const sk = sandbox.info.keys.test.sk;
+    const ws = await PulumiWorkspace.create({ stack: "bench", config: stackConfig(endpoints, rules), env: { ...moto.env, SELGEO_SECRET_KEY: sk }, echo });
     // Resources that read Selgeo on refresh: endpoints, rules, the program and its status.
     const resources = endpoints + rules + (rules > 0 || true ? 2 : 0);
 
     const phases: Phase[] = [];
-    const measure = async (name: string, args: string[]): Promise<CliResult> => {
+    const measure = async (name: string, args: string[], on: PulumiWorkspace = ws): Promise<CliResult> => {
       // Admin routes report (without taking from) the general bucket of this IP in X-RateLimit-Remaining.
       const reset = await fetch(`${sandbox.url}/_sandbox/requests`, { method: "DELETE" });
       const bucketAtStart = Number(reset.headers.get("x-ratelimit-remaining") ?? NaN);
       statusCounts = {};
       const start = Date.now();
-      const r = await ws.run(args);
+      const r = await on.run(args);
       const seconds = (Date.now() - start) / 1000;
       const counts = await admin("GET", "/_sandbox/requests");
       const out = `${r.stdout}\n${r.stderr}`;
       const surfaced = (out.match(/\b429\b|rate[ _]limit(ed)?/gi) ?? []).length;
       phases.push({ name, seconds, byMethod: counts.by_method, total: counts.total, sandbox429: statusCounts["429"] ?? 0, surfaced429: surfaced, exitCode: r.code, bucketAtStart });
       process.stderr.write(`bench: ${name} done in ${seconds.toFixed(1)} s (exit ${r.code})\n`);
-      if (r.code !== 0 && name !== "drift preview") process.stderr.write(r.stdout.slice(-3000) + r.stderr.slice(-3000));
+      if (r.code !== 0 && !name.startsWith("drift preview")) process.stderr.write(r.stdout.slice(-3000) + r.stderr.slice(-3000));
       return r;
     };
     await measure("up", ["up", "--yes", "--skip-preview"]);
     await measure("no-op up", ["up", "--yes", "--skip-preview"]);
     await measure("refresh", ["refresh", "--yes", "--skip-preview"]);
     await measure("drift preview", ["preview", "--refresh", "--expect-no-changes"]);
+    await measure("no-op preview", ["preview", "--expect-no-changes"]);
+    await measure("preview+policy", ["preview", "--expect-no-changes", "--policy-pack", path.join(REPO_ROOT, "policy")]);
+
+    // The engine floor: as many do-nothing dynamic resources, same CLI, same language host.
+    const floorWs = await PulumiWorkspace.create({ stack: "floor", config: { "floor:count": resources }, echo });
+    writeFileSync(
+      path.join(floorWs.projectDir, "Pulumi.yaml"),
+      `name: selgeo-golive\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: ${JSON.stringify(path.relative(floorWs.projectDir, path.join(REPO_ROOT, "bench", "floor")))}\n`,
+    );
+    await floorWs.mustRun(["up", "--yes", "--skip-preview"]);
+    await measure("floor preview", ["preview", "--expect-no-changes"], floorWs);
+
+    // Cost per resource at a second size, with the limit raised on both sides (the client's bucket
+    // follows the sandbox's X-RateLimit-Limit).
+    const scaled: Phase[] = [];
+    let scaleResources = 0;
+    if (scale > 0) {
+      await admin("POST", "/_sandbox/rate_limits", { general_per_ip: scaleRate });
+      const scaleRules = Math.round((scale * 50) / 352);
+      const scaleEndpoints = scale - scaleRules - 2;
+      scaleResources = scaleEndpoints + scaleRules + 2;
+      const big = await PulumiWorkspace.create({ stack: "scale", config: stackConfig(scaleEndpoints, scaleRules), env: { ...moto.env, SELGEO_SECRET_KEY: sk }, echo });
+      const before = phases.length;
+      await measure("up@scale", ["up", "--yes", "--skip-preview"], big);
+      await measure("no-op preview@scale", ["preview", "--expect-no-changes"], big);
+      scaled.push(...phases.splice(before));
+    }
 
     // ---- the table ----
     const floor = resources / (perMin / 60);
@@ -124,6 +158,12 @@ async function main(): Promise<void> {
     print(line(rows[0]));
     for (const r of rows.slice(1)) print(line(r));
     print();
+    const noopUp = phases.find((p) => p.name === "no-op up")!;
+    const by = (n: string) => phases.find((p) => p.name === n)!;
+    print(`up: ${up.total} requests for ${resources} created resources (${(up.total / resources).toFixed(2)} per created resource; target <= 1.05)`);
+    print(`up/no-op up: ${(up.seconds / noopUp.seconds).toFixed(2)}x (${up.seconds.toFixed(1)} s / ${noopUp.seconds.toFixed(1)} s; target <= 4x)`);
+    print(`policy overhead: ${(by("preview+policy").seconds / by("no-op preview").seconds).toFixed(2)}x (no-op preview with the pack / without; target <= 1.3x)`);
+    print(`engine floor: ${(by("no-op preview").seconds / by("floor preview").seconds).toFixed(2)}x (no-op preview / the same of ${resources} do-nothing dynamic resources; target <= 1.5x)`);
     print(`refresh: ${refresh.total} requests for ${resources} resources (${(refresh.total / resources).toFixed(2)} per resource)`);
     print(`naive floor (one read per resource at ${perMin}/min): ${floor.toFixed(1)} s; refresh took ${refresh.seconds.toFixed(1)} s = ${(refresh.seconds / floor).toFixed(2)}x the floor`);
     const burstFloor = Math.max(0, refresh.total - refresh.bucketAtStart) / (perMin / 60);
@@ -149,6 +189,17 @@ async function main(): Promise<void> {
         print(`  ${p.name.padEnd(14)} ~${String(e.req).padStart(5)} requests, ~${e.seconds.toFixed(0)} s`);
       }
       print(`  naive refresh floor ${targetFloor.toFixed(1)} s; estimated refresh/floor ${(est(refresh).seconds / targetFloor).toFixed(2)}x`);
+    }
+    if (scaled.length > 0) {
+      const ms = (p: Phase, n: number) => ((p.seconds * 1000) / n).toFixed(0).padStart(5);
+      print();
+      print(`cost per resource, ms (linear growth = similar figures; ${resources} at ${perMin}/min, ${scaleResources} at ${scaleRate}/min):`);
+      print(`  ${"phase".padEnd(14)} ${String(resources).padStart(5)}  ${String(scaleResources).padStart(5)}  requests at ${scaleResources}`);
+      for (const p of scaled) {
+        const base = by(p.name.replace("@scale", ""));
+        print(`  ${base.name.padEnd(14)} ${ms(base, resources)}  ${ms(p, scaleResources)}  ${p.total} (exit ${p.exitCode})`);
+      }
+      print(`  (up at ${resources} is paced by the ${perMin}/min limit; at ${scaleResources} the limit is raised)`);
     }
     print();
     print(`429 counts: "sandbox" from the sandbox's request log (GET /_sandbox/requests has no status counts); "surfaced" = mentions of 429/rate limit in the CLI's output.`);

@@ -81,6 +81,14 @@ export interface IdempotentOptions {
   idempotencyKey?: string;
 }
 
+/**
+ * What a create returns: the object, plus `replayed`, true when Selgeo answered with the stored
+ * response of an earlier request with the same Idempotency-Key (`Idempotent-Replayed: true`)
+ * instead of creating now. Only a replay can describe an object deleted since, so only a replay
+ * needs reading back.
+ */
+export type Created<T> = T & { replayed: boolean };
+
 /** Filters of the delivery log. */
 export interface DeliveryListParams extends PageParams {
   endpoint?: string;
@@ -104,6 +112,11 @@ export class SelgeoClient {
   /** Untyped escape hatch with the same retries, limits and errors. */
   request<T = unknown>(method: HttpMethod, path: string, options?: RequestOptions<T>): Promise<T> {
     return this.http.request(method, path, options);
+  }
+
+  private async create<T extends object>(path: string, body: unknown, schema: z.ZodType<T>, options: IdempotentOptions): Promise<Created<T>> {
+    const res = await this.http.send("POST", path, { body, idempotencyKey: options.idempotencyKey, schema });
+    return { ...res.body, replayed: res.replayed };
   }
 
   /** `GET /api/v1/account`: the account the key belongs to, and its mode. */
@@ -157,12 +170,8 @@ export class SelgeoClient {
    * `secret`. Pass a key derived from the URN and inputs so a crashed run replays instead of
    * duplicating.
    */
-  createWebhookEndpoint(body: WebhookEndpointCreate, options: IdempotentOptions = {}): Promise<WebhookEndpoint> {
-    return this.http.request("POST", "/api/v1/webhook_endpoints", {
-      body,
-      idempotencyKey: options.idempotencyKey,
-      schema: WebhookEndpoint,
-    });
+  createWebhookEndpoint(body: WebhookEndpointCreate, options: IdempotentOptions = {}): Promise<Created<WebhookEndpoint>> {
+    return this.create("/api/v1/webhook_endpoints", body, WebhookEndpoint, options);
   }
 
   /** Updates fields in place; the id and the signing secret survive. */
@@ -252,8 +261,8 @@ export class SelgeoClient {
   }
 
   /** Creates a program (draft unless `status` says otherwise; a live activation may be 409 `program_not_ready`). */
-  createProgram(body: ProgramCreate, options: IdempotentOptions = {}): Promise<Program> {
-    return this.http.request("POST", "/api/v1/programs", { body, idempotencyKey: options.idempotencyKey, schema: Program });
+  createProgram(body: ProgramCreate, options: IdempotentOptions = {}): Promise<Created<Program>> {
+    return this.create("/api/v1/programs", body, Program, options);
   }
 
   /** Updates fields and/or the status (409 `invalid_status_transition` / `program_not_ready`). */
@@ -279,8 +288,8 @@ export class SelgeoClient {
   }
 
   /** Creates a rule; omitted fields take the API defaults (gross, 30-day hold, manual approval, both events, forever). */
-  createCommissionRule(programId: string, body: CommissionRuleCreate, options: IdempotentOptions = {}): Promise<CommissionRule> {
-    return this.http.request("POST", `/api/v1/programs/${enc(programId)}/commission_rules`, { body, idempotencyKey: options.idempotencyKey, schema: CommissionRule });
+  createCommissionRule(programId: string, body: CommissionRuleCreate, options: IdempotentOptions = {}): Promise<Created<CommissionRule>> {
+    return this.create(`/api/v1/programs/${enc(programId)}/commission_rules`, body, CommissionRule, options);
   }
 
   /** Updates a rule in place (switching `type` drops the other type's fields); existing commissions keep their terms. */

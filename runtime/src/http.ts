@@ -108,7 +108,20 @@ export function keyFingerprint(apiKey: string): string {
   return createHash("sha256").update(apiKey).digest("hex").slice(0, 12);
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: SelgeoError; retryAfterSeconds?: number };
+/**
+ * A 2xx answer with what its headers say about it. `replayed` is the server's
+ * `Idempotent-Replayed: true` (as Stripe sends it): the body is the stored answer to an earlier
+ * request with the same Idempotency-Key, not the result of executing this one. Fresh executions
+ * send `false` or nothing.
+ */
+export interface SelgeoResponse<T> {
+  body: T;
+  status: number;
+  replayed: boolean;
+  requestId?: string;
+}
+
+type Outcome<T> = { ok: true; value: SelgeoResponse<T> } | { ok: false; error: SelgeoError; retryAfterSeconds?: number };
 
 /** Sends Selgeo API requests; see the module comment. */
 export class SelgeoHttp {
@@ -166,6 +179,15 @@ export class SelgeoHttp {
    * empty one. Throws a `SelgeoError` subclass.
    */
   async request<T = unknown>(method: HttpMethod, path: string, options: RequestOptions<T> = {}): Promise<T> {
+    return (await this.send(method, path, options)).body;
+  }
+
+  /**
+   * `request`, with the response's status and whether it was an idempotent replay. Callers that
+   * must tell a fresh create from a replayed one (a replay may describe an object deleted since)
+   * use this.
+   */
+  async send<T = unknown>(method: HttpMethod, path: string, options: RequestOptions<T> = {}): Promise<SelgeoResponse<T>> {
     // Chosen once, outside the loop: a retry after a dropped response must replay, not duplicate.
     const idempotencyKey = method === "POST" ? (options.idempotencyKey ?? randomIdempotencyKey()) : undefined;
     const maxRetries = options.maxRetries ?? this.maxRetries;
@@ -263,6 +285,8 @@ export class SelgeoHttp {
     context: RequestContext,
   ): Outcome<T> {
     const requestId = headerValue(headers, "request-id") ?? headerValue(headers, "x-request-id");
+    const replayed = headerValue(headers, "idempotent-replayed")?.trim().toLowerCase() === "true";
+    const answer = (body: T): Outcome<T> => ({ ok: true, value: { body, status, replayed, requestId } });
     let json: unknown = undefined;
     if (text.trim() !== "") {
       try {
@@ -271,9 +295,9 @@ export class SelgeoHttp {
         return { ok: false, error: invalidResponseError(status, "body is not JSON", requestId, context) };
       }
     }
-    if (!schema) return { ok: true, value: json as T };
+    if (!schema) return answer(json as T);
     const parsed = schema.safeParse(json);
-    if (parsed.success) return { ok: true, value: parsed.data };
+    if (parsed.success) return answer(parsed.data);
     // Only paths and messages: the body may hold a signing secret.
     const detail = parsed.error.issues
       .slice(0, 5)

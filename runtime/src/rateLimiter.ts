@@ -49,9 +49,9 @@ export interface RateLimiterOptions {
  * served in FIFO order and only the head of the queue sleeps, so there is no polling.
  */
 export class RateLimiter {
-  /** Tokens when full; also the sustained per-minute rate. */
-  readonly capacity: number;
-  private readonly refillPerMs: number;
+  private cap: number;
+  private refillPerMs: number;
+  private readonly margin: number;
   private readonly clock: Clock;
   private tokens: number;
   private lastRefill: number;
@@ -63,11 +63,17 @@ export class RateLimiter {
     const margin = options.safetyMargin ?? DEFAULT_SAFETY_MARGIN;
     if (!(options.perMinute > 0)) throw new RangeError("perMinute must be positive");
     if (!(margin > 0 && margin <= 1)) throw new RangeError("safetyMargin must be in (0, 1]");
-    this.capacity = Math.max(1, Math.floor(options.perMinute * margin));
-    this.refillPerMs = this.capacity / 60_000;
+    this.margin = margin;
+    this.cap = Math.max(1, Math.floor(options.perMinute * margin));
+    this.refillPerMs = this.cap / 60_000;
     this.clock = options.clock ?? systemClock;
-    this.tokens = this.capacity;
+    this.tokens = this.cap;
     this.lastRefill = this.clock.now();
+  }
+
+  /** Tokens when full; also the sustained per-minute rate. */
+  get capacity(): number {
+    return this.cap;
   }
 
   /** Resolves once a request may be sent, consuming one token. */
@@ -99,8 +105,12 @@ export class RateLimiter {
    * Adapts to the server's view from `X-RateLimit-Remaining` / `X-RateLimit-Reset`. The server
    * bucket may be shared with other processes using the same key or IP, so the local count never
    * exceeds what the server says is left; at zero the bucket pauses until the reset.
+   * `X-RateLimit-Limit` resizes the bucket: the server's own statement of its limit beats the
+   * published default (a Selgeo with another limit, a sandbox configured for a load test).
    */
   observe(headers: HeaderBag | undefined): void {
+    const limit = Number(headerValue(headers, "x-ratelimit-limit") ?? NaN);
+    if (Number.isFinite(limit) && limit > 0) this.resize(limit);
     const remaining = Number(headerValue(headers, "x-ratelimit-remaining") ?? NaN);
     if (!Number.isFinite(remaining)) return;
     const now = this.clock.now();
@@ -109,6 +119,15 @@ export class RateLimiter {
     if (remaining > 0) return;
     const resetAt = parseReset(headerValue(headers, "x-ratelimit-reset"), now);
     this.pauseFor(resetAt !== undefined ? resetAt - now : 1 / this.refillPerMs);
+  }
+
+  private resize(perMinute: number): void {
+    const cap = Math.max(1, Math.floor(perMinute * this.margin));
+    if (cap === this.cap) return;
+    this.refill(this.clock.now());
+    this.cap = cap;
+    this.refillPerMs = cap / 60_000;
+    this.tokens = Math.min(this.tokens, cap);
   }
 
   private async takeToken(): Promise<void> {
@@ -130,7 +149,7 @@ export class RateLimiter {
   private refill(now: number): void {
     const elapsed = now - this.lastRefill;
     if (elapsed <= 0) return;
-    this.tokens = Math.min(this.capacity, this.tokens + elapsed * this.refillPerMs);
+    this.tokens = Math.min(this.cap, this.tokens + elapsed * this.refillPerMs);
     this.lastRefill = now;
   }
 }

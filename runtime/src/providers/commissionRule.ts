@@ -143,6 +143,8 @@ export async function create(inputs: CommissionRuleInputs): Promise<{ id: string
     create: (idempotencyKey) => client.createCommissionRule(inputs.programId, body, { idempotencyKey }),
     idOf: (r) => r.id,
     isLive: async (r) => (await client.findCommissionRule(inputs.programId, r.id)) !== undefined,
+    // Only a replay can name a deleted object: a fresh create is not read back.
+    wasReplayed: (r) => r.replayed,
     avoid: replacementOf(inputs.resourceKey),
   });
   return { id: rule.id, outs: toOutputs(inputs, rule) };

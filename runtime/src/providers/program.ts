@@ -127,6 +127,7 @@ export async function create(inputs: ProgramInputs): Promise<{ id: string; outs:
       baseKey: deriveIdempotencyKey(["program.create", inputs.resourceKey, canonicalJson(body)]),
       create: (idempotencyKey) => client.createProgram(body, { idempotencyKey }),
       idOf: (p) => p.id,
+      wasReplayed: (p) => p.replayed,
       isLive: async (p) => {
         const now = await client.findProgram(p.id);
         return now !== undefined && now.status !== "archived";

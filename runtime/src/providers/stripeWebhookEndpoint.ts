@@ -137,12 +137,19 @@ export async function create(inputs: StripeWebhookEndpointInputs): Promise<{ id:
     create: (idempotencyKey) => stripe.webhookEndpoints.create(params, { idempotencyKey }),
     idOf: (e) => e.id,
     isLive: async (e) => (await retrieveOrUndefined(stripe, e.id)) !== undefined,
+    // Only a replay can name a deleted object: a fresh create is not read back.
+    wasReplayed: (e) => stripeReplayed(e),
     avoid: replacementOf(inputs.resourceKey),
   });
   if (!ep.secret) throw new Error(`Stripe created ${ep.id} without revealing its signing secret`);
   const stored = await storeSecret(inputs.resourceKey, SECRET_KIND, ep.id, ep.secret);
   if (!inputs.enabled) ep = await stripe.webhookEndpoints.update(ep.id, { disabled: true });
   return { id: ep.id, outs: toOutputs(inputs, ep, stored) };
+}
+
+/** Whether Stripe answered with a stored response (`Idempotent-Replayed: true`) instead of creating now. */
+export function stripeReplayed(res: { lastResponse?: { headers?: Record<string, string> } }): boolean {
+  return String(res.lastResponse?.headers?.["idempotent-replayed"] ?? "").toLowerCase() === "true";
 }
 
 async function retrieveOrUndefined(stripe: Stripe, id: string): Promise<Stripe.WebhookEndpoint | undefined> {

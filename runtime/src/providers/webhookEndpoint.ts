@@ -179,6 +179,8 @@ export async function create(inputs: WebhookEndpointInputs): Promise<{ id: strin
     create: (idempotencyKey) => client.createWebhookEndpoint(body, { idempotencyKey }),
     idOf: (e) => e.id,
     isLive: async (e) => (await client.findWebhookEndpoint(e.id)) !== undefined,
+    // Only a replay can name a deleted object: a fresh create is not read back.
+    wasReplayed: (e) => e.replayed,
     avoid: replacementOf(inputs.resourceKey),
   });
   if (!ep.secret) throw new Error(`Selgeo created ${ep.id} without revealing its signing secret; rotate it with secretRotation`);

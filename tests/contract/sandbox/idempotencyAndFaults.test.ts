@@ -1,6 +1,9 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SelgeoClient } from "../../../runtime/src/client";
+import { RateLimiter } from "../../../runtime/src/rateLimiter";
+import type { WebhookEndpointCreate } from "../../../runtime/src/schemas";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { call, endpointBody, expectError, startTestSandbox } from "./helpers";
 
@@ -127,6 +130,24 @@ describe("sandbox: idempotency keys and fault injection", () => {
     expect(replay.body.id).toBe(createdId);
     expect(replay.body.secret).toMatch(/^whsec_/);
     expect(await listIds()).toHaveLength(before.length + 1);
+  });
+
+  it("the client tells a replayed create from a fresh one, including its own retry after a dropped response", async () => {
+    // A private bucket: the process-wide default is shared with other suites.
+    const client = new SelgeoClient({ baseUrl: base, apiKey: sk, limiter: new RateLimiter({ perMinute: 10_000 }), sleep: async () => undefined });
+    const body = endpointBody({ description: "client replay" }) as WebhookEndpointCreate;
+    const fresh = await client.createWebhookEndpoint(body, { idempotencyKey: "client-replay-1" });
+    const again = await client.createWebhookEndpoint(body, { idempotencyKey: "client-replay-1" });
+    expect(fresh.replayed).toBe(false);
+    expect(again).toMatchObject({ id: fresh.id, replayed: true });
+
+    await call(base, "POST", "/_sandbox/faults", { body: { rules: [{ kind: "drop_after_commit", count: 1, method: "POST", path_prefix: "/api/v1/webhook_endpoints" }] } });
+    const before = await listIds();
+    const retried = await client.createWebhookEndpoint(endpointBody({ description: "client dropped" }) as WebhookEndpointCreate, { idempotencyKey: "client-replay-2" });
+    // The first attempt committed; the retry with the same key got the stored answer.
+    expect(retried.replayed).toBe(true);
+    expect(retried.secret).toMatch(/^whsec_/);
+    expect(await listIds()).toEqual([retried.id, ...before]);
   });
 
   it("status faults: 429 with Retry-After, count and method/path filters", async () => {

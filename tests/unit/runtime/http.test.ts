@@ -189,6 +189,25 @@ describe("SelgeoHttp", () => {
     expect(seen[2].headers["idempotency-key"]).toBeUndefined();
   });
 
+  // Idempotent-Replayed as servers send it (Stripe: "true" on a replay; "false" or nothing on a fresh execution).
+  it.each([
+    ["true", true],
+    ["TRUE", true],
+    ["false", false],
+    [undefined, false],
+  ] as const)("send() reports Idempotent-Replayed %s as replayed=%s", async (header, replayed) => {
+    script = [json(200, { id: "x_1", n: 1 }, header === undefined ? {} : { "idempotent-replayed": header, "request-id": "req_1" })];
+    const res = await makeHttp().send("POST", "/api/v1/things", { body: {}, idempotencyKey: "k-1", schema: Thing });
+    expect(res).toEqual({ body: { id: "x_1", n: 1 }, status: 200, replayed, requestId: header === undefined ? undefined : "req_1" });
+  });
+
+  it("reports the replay flag of the attempt that succeeded, after a dropped response", async () => {
+    script = [dropConnection, json(200, { id: "x_1", n: 1 }, { "idempotent-replayed": "true" })];
+    const res = await makeHttp().send("POST", "/api/v1/things", { body: {}, schema: Thing });
+    expect(seen).toHaveLength(2);
+    expect(res.replayed).toBe(true);
+  });
+
   it("does not retry a 400 and reports it with its request id", async () => {
     script = [json(400, errorBody("invalid_request_error", "parameter_invalid", "events must not be empty", "events"), { "request-id": "req_abc" })];
     const error = await makeHttp().request("POST", "/api/v1/webhook_endpoints", { body: {} }).catch((e: unknown) => e);
@@ -320,6 +339,16 @@ describe("SelgeoClient", () => {
       "/api/v1/webhook_endpoints?limit=100",
       "/api/v1/webhook_endpoints?limit=100&starting_after=we_2",
     ]);
+  });
+
+  it("marks a create as replayed only when Selgeo says so, keeping the object's fields", async () => {
+    script = [json(200, { ...endpoint("we_1"), secret: "whsec_" + "x".repeat(8) }), json(200, endpoint("we_1"), { "idempotent-replayed": "true" })];
+    const fresh = await client().createWebhookEndpoint({ url: "https://example.com/h", events: ["ping"] }, { idempotencyKey: "k-2" });
+    const replay = await client().createWebhookEndpoint({ url: "https://example.com/h", events: ["ping"] }, { idempotencyKey: "k-2" });
+    expect(fresh).toMatchObject({ id: "we_1", replayed: false });
+    expect(fresh.secret).toMatch(/^whsec_/);
+    expect(replay).toMatchObject({ id: "we_1", replayed: true });
+    expect(seen.map((s) => s.method)).toEqual(["POST", "POST"]);
   });
 
   it("finds nothing on 404 but getWebhookEndpoint throws", async () => {

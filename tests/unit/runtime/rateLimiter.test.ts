@@ -91,6 +91,24 @@ describe("RateLimiter", () => {
     expect(clock.sleeps.length).toBe(1);
   });
 
+  it.each([
+    ["raised", "60000", 57_000],
+    ["lowered", "100", 95],
+  ] as const)("takes the server's X-RateLimit-Limit as its size when it is %s", async (_how, limit, capacity) => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 300, clock });
+    limiter.observe({ "x-ratelimit-limit": limit, "x-ratelimit-remaining": String(Number(limit) - 1) });
+    expect(limiter.capacity).toBe(capacity);
+    // Never more tokens than before the resize; refilled at the new rate afterwards.
+    expect(limiter.available()).toBeLessThanOrEqual(Math.min(285, capacity));
+    const start = clock.t;
+    for (let i = 0; i < 400; i++) await limiter.acquire();
+    // The 400 - min(285, capacity) tokens beyond the bucket come at the new rate, within 10 %.
+    const expected = (400 - Math.min(285, capacity)) * (60_000 / capacity);
+    expect(clock.t - start).toBeGreaterThanOrEqual(expected * 0.9);
+    expect(clock.t - start).toBeLessThanOrEqual(expected * 1.1 + 5);
+  });
+
   it("ignores responses without rate-limit headers", () => {
     const clock = fakeClock();
     const limiter = new RateLimiter({ perMinute: 300, safetyMargin: 1, clock });
