@@ -28,6 +28,8 @@ const cfg = (() => {
       verify: selgeo.getBoolean("verify"),
       expectedTraffic: selgeo.getObject("expectedTraffic"),
       publishableKey: selgeo.get("publishableKey"),
+      stripeApiUrl: selgeo.get("stripeApiUrl"),
+      configKeys: Object.keys(pulumi.runtime.allConfig()),
     });
   } catch (e) {
     // RunError prints just the message: every problem with its config path, no stack trace.

@@ -9,6 +9,7 @@ export * from "./rateLimiter";
 export * from "./idempotency";
 export * from "./client";
 export * from "./urlRules";
+export * from "./inputRules";
 export * from "./signature";
 export * from "./providerSettings";
 export * from "./commission";

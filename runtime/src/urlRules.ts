@@ -346,3 +346,30 @@ export function lookalikeHostReason(hostname: string): string | null {
   }
   return null;
 }
+
+/**
+ * What is wrong with the Selgeo or Stripe API base URL for a mode, or null. A live stack sends its
+ * live keys with every request, so the URL must be https; plain http is for test stacks, and for a
+ * loopback address, where nothing leaves the machine (the sandbox rehearsing a live stack).
+ */
+export function apiUrlProblem(url: string, mode: "test" | "live"): string | null {
+  if (url.trim() !== url) return "has leading or trailing whitespace (a newline from a copied line?); set it again without it";
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `"${url}" is not an absolute http(s) URL`;
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return `must be an http(s) URL; got ${u.protocol.slice(0, -1)}`;
+  if (u.username || u.password) return "must not contain credentials (user:password@): the key goes in selgeo:secretKey";
+  if (mode === "live" && u.protocol === "http:" && !isLoopbackHost(u.hostname)) {
+    return `a live stack sends its live keys to this URL, so it must use https, not http (${u.origin}); use the https:// URL (plain http is only for test stacks and loopback rehearsals)`;
+  }
+  return null;
+}
+
+/** True for localhost, 127.0.0.0/8 and ::1 (in any notation the URL parser accepts). */
+export function isLoopbackHost(hostname: string): boolean {
+  const reason = nonPublicHostReason(hostname);
+  return reason !== null && /^(localhost|a loopback address|the loopback address|an IPv4-mapped form \(::ffff:[\d.]+\) of a loopback)/.test(reason);
+}

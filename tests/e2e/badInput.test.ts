@@ -14,7 +14,7 @@ import { good, hostile } from "../fixtures/hostileConfigs";
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 let ws: PulumiWorkspace;
 
-const KEYS: Record<keyof RawStackConfig, string> = {
+const KEYS: Record<Exclude<keyof RawStackConfig, "configKeys">, string> = {
   mode: "selgeo:mode",
   apiUrl: "selgeo:apiUrl",
   secretKey: "selgeo:secretKey",
@@ -27,11 +27,14 @@ const KEYS: Record<keyof RawStackConfig, string> = {
   verify: "selgeo:verify",
   expectedTraffic: "selgeo:expectedTraffic",
   publishableKey: "selgeo:publishableKey",
+  stripeApiUrl: "selgeo:stripeApiUrl",
 };
 
 function stackConfig(raw: RawStackConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[KEYS[k as keyof RawStackConfig]] = v;
+  for (const [k, v] of Object.entries(raw)) if (v !== undefined && k !== "configKeys") out[KEYS[k as keyof typeof KEYS]] = v;
+  // Keys the program does not read (typos) are written as they would be by `pulumi config set`.
+  for (const k of raw.configKeys ?? []) if (!(k in out)) out[k] = "x";
   return out;
 }
 
