@@ -10,6 +10,8 @@ export * from "./idempotency";
 export * from "./client";
 export * from "./urlRules";
 export * from "./inputRules";
+export * from "./friendlyErrors";
+export * from "./adoptLookup";
 export * from "./signature";
 export * from "./providerSettings";
 export * from "./commission";
