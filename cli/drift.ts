@@ -160,7 +160,10 @@ async function previewDrift(stack: Stack): Promise<{ items: DriftItem[]; steps: 
     const msg = `${(failure as Error).message ?? failure}`;
     const onlyExpected = items.length > 0 && errors.every((m) => /no changes were expected|expected no changes/i.test(m));
     if (!onlyExpected) {
-      const shown = errors.filter((m) => !/no changes were expected|expected no changes/i.test(m));
+      // Every resource reports the same unreachable Selgeo: say it once.
+      const shown = [...new Set(errors.filter((m) => !/no changes were expected|expected no changes/i.test(m)))];
+      const settings = shown.find((m) => /^selgeo:(apiUrl|stripeApiUrl|secretKey|stripeSecretKey): /m.test(m));
+      if (settings) throw new Error(settings.split("\n").find((l) => /^selgeo:/.test(l)) ?? settings);
       throw new Error(`the refresh preview failed:\n${shown.length > 0 ? shown.join("\n") : lastLines(msg)}`);
     }
   }
@@ -300,7 +303,10 @@ export async function driftCommand(argv: string[]): Promise<number> {
     }
     return after.drift ? 2 : 0;
   } catch (e) {
-    process.stderr.write(`golive drift: ${cleanError(e, o.stack)}\n`);
+    // Selgeo down or a wrong key: one line naming the config key and the fix.
+    const runtime = await import("@selgeo-golive/runtime");
+    const explained = runtime.explainSettingsError(e);
+    process.stderr.write(`golive drift: ${explained instanceof runtime.SettingsError ? explained.message : cleanError(e, o.stack)}\n`);
     return 1;
   }
 }

@@ -18,16 +18,21 @@ export function runtimeProvider(kind: RuntimeResourceKind): pulumi.dynamic.Resou
   const rt = (): typeof Runtime => require("@selgeo-golive/runtime");
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const logic = (): any => rt()[kind];
+  // Unreachable Selgeo, a wrong URL or a refused key: one line naming the config key, not a stack trace.
+  const explained = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((e: unknown) => {
+      throw rt().explainSettingsError(e);
+    });
   return {
     async configure(req) {
       rt().configureFromStack(req.config);
     },
-    check: (olds, news) => logic().check(olds, news),
-    diff: (id, olds, news) => logic().diff(id, olds, news),
-    create: (inputs) => logic().create(inputs),
-    read: (id, props) => logic().read(id, props),
-    update: (id, olds, news) => logic().update(id, olds, news),
-    delete: (id, props) => logic().remove(id, props),
+    check: (olds, news) => explained(logic().check(olds, news)),
+    diff: (id, olds, news) => explained(logic().diff(id, olds, news)),
+    create: (inputs) => explained(logic().create(inputs)),
+    read: (id, props) => explained(logic().read(id, props)),
+    update: (id, olds, news) => explained(logic().update(id, olds, news)),
+    delete: (id, props) => explained(logic().remove(id, props)),
   };
 }
 

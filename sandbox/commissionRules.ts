@@ -1,4 +1,6 @@
 /** Commission rule storage, validation and wire shape. */
+// The same limits the stack config applies, so a config that passes preview never fails here.
+import { hasAtMostTwoDecimals, MAX_RECURRING_MONTHS } from "../runtime/src/inputRules";
 import type { CommissionBasis, CommissionRule, CommissionRuleType, StripeConversionEvent } from "../runtime/src/schemas";
 import { COMMISSION_BASES, COMMISSION_RULE_DEFAULTS, COMMISSION_RULE_TYPES, STRIPE_CONVERSION_EVENTS } from "../runtime/src/schemas";
 import type { SandboxDb } from "./db";
@@ -43,8 +45,6 @@ export interface RuleFields {
 }
 
 const FIELDS = ["name", "type", "percentage", "flat_amount", "currency", "basis", "hold_period_days", "auto_approve", "applies_to", "recurring_months", "metadata"] as const;
-/** Longest recurring window accepted: 100 years is "forever" in all but name; use null for that. */
-const MAX_RECURRING_MONTHS = 1200;
 
 /**
  * Validates a create body (`existing` undefined) or an update merged onto `existing`. The
@@ -104,7 +104,7 @@ function parsePercentage(v: unknown): number | null {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > 100) {
     throw invalidRequest("parameter_invalid", `percentage must be a number from 0 to 100 (20 means 20%); got ${JSON.stringify(v)}.`, "percentage");
   }
-  if (Math.abs(v * 100 - Math.round(v * 100)) > 1e-6) {
+  if (!hasAtMostTwoDecimals(v)) {
     throw invalidRequest("parameter_invalid", `percentage may have at most 2 decimals (e.g. 12.25); got ${v}. Round it.`, "percentage");
   }
   return Math.round(v * 100) / 100;

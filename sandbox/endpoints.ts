@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 /** Webhook endpoint storage, validation and wire shape. */
 import type { EndpointStatus, Mode, WebhookEndpoint } from "../runtime/src/schemas";
 import { ENDPOINT_STATUSES, EVENT_TYPES } from "../runtime/src/schemas";
+import { isReservedObjectKey, textProblem } from "../runtime/src/inputRules";
 import { checkWebhookUrl, normalizeWebhookUrl } from "../runtime/src/urlRules";
 import type { AuthContext } from "./auth";
 import type { SandboxDb } from "./db";
@@ -82,6 +83,8 @@ export function validateEndpointFields(body: Record<string, unknown>, mode: Mode
     if (body.description.length > ENDPOINT_LIMITS.descriptionMax) {
       throw invalidRequest("string_too_long", `description is ${body.description.length} characters; the maximum is ${ENDPOINT_LIMITS.descriptionMax}.`, "description");
     }
+    const problem = textProblem(body.description, true);
+    if (problem) throw invalidRequest("parameter_invalid", `description ${problem}.`, "description");
     out.description = body.description;
   }
   if (body.status !== undefined) {
@@ -107,7 +110,12 @@ export function validateMetadata(value: unknown): Record<string, string> {
     if (k.length === 0 || k.length > ENDPOINT_LIMITS.metadataKeyMax) {
       throw invalidRequest("metadata_key_invalid", `metadata keys must be 1 to ${ENDPOINT_LIMITS.metadataKeyMax} characters; '${k.slice(0, 60)}' is ${k.length}.`, `metadata[${k}]`);
     }
+    if (isReservedObjectKey(k)) throw invalidRequest("metadata_key_invalid", `metadata key '${k}' is reserved (it names JavaScript's object prototype); rename it.`, `metadata[${k}]`);
+    const keyProblem = textProblem(k);
+    if (keyProblem) throw invalidRequest("metadata_key_invalid", `metadata key ${JSON.stringify(k)} ${keyProblem}.`, `metadata[${JSON.stringify(k)}]`);
     if (typeof v !== "string") throw invalidRequest("parameter_invalid", `metadata values must be strings; '${k}' is ${v === null ? "null" : typeof v}.`, `metadata[${k}]`);
+    const valueProblem = textProblem(v);
+    if (valueProblem) throw invalidRequest("parameter_invalid", `metadata['${k}'] ${valueProblem}.`, `metadata[${k}]`);
     if (v.length > ENDPOINT_LIMITS.metadataValueMax) {
       throw invalidRequest("metadata_value_too_long", `metadata['${k}'] is ${v.length} characters; the maximum is ${ENDPOINT_LIMITS.metadataValueMax}.`, `metadata[${k}]`);
     }

@@ -2,6 +2,7 @@
  * Small request-body checks shared by the issue-3 routes. Each failure is a 400 naming the
  * parameter and saying what would be accepted, so a caller can fix the request from the message.
  */
+import { isIsoCurrency, textProblem } from "../runtime/src/inputRules";
 import type { Mode } from "../runtime/src/schemas";
 import type { AuthContext } from "./auth";
 import { validateMetadata } from "./endpoints";
@@ -33,6 +34,8 @@ export function optionalString(body: Record<string, unknown>, name: string, min:
   if (typeof v !== "string" || v.length < min || v.length > max) {
     throw invalidRequest("parameter_invalid", `${name} must be a string of ${min} to ${max} characters.`, name);
   }
+  const problem = textProblem(v, name === "description");
+  if (problem) throw invalidRequest("parameter_invalid", `${name} ${problem}.`, name);
   return v;
 }
 
@@ -70,6 +73,9 @@ export function optionalCurrency(body: Record<string, unknown>, name = "currency
   if (v === undefined) return undefined;
   if (typeof v !== "string" || !/^[a-zA-Z]{3}$/.test(v)) {
     throw invalidRequest("parameter_invalid", `${name} must be a three-letter ISO 4217 currency code such as "usd" or "eur"; got ${JSON.stringify(v)}.`, name);
+  }
+  if (!isIsoCurrency(v.toLowerCase())) {
+    throw invalidRequest("parameter_invalid", `${name} ${JSON.stringify(v)} is not an ISO 4217 currency code; use one such as "usd" or "eur".`, name);
   }
   return v.toLowerCase();
 }

@@ -13,6 +13,7 @@ import Stripe from "stripe";
 import { SelgeoClient } from "./client";
 import { MODES, type Mode } from "./schemas";
 import { isSecretReference, parseSecretReference, resolveSecretReference } from "./secrets";
+import { apiUrlProblem } from "./urlRules";
 
 /** The `selgeo:` stack config keys the providers read. */
 export const CONFIG_KEYS = {
@@ -141,6 +142,10 @@ function safeJson(v: string): unknown {
 
 /** Problems with a key of the wrong kind or mode; never echoes the key. */
 function keyProblems(value: string, configPath: string, mode: Mode, kind: "selgeo" | "stripe"): string[] {
+  // A newline at the end is what `echo key | …` leaves; as an HTTP header it fails obscurely.
+  if (value.trim() !== value) {
+    return [`${configPath} has leading or trailing whitespace (a trailing newline?): store the key again without it`];
+  }
   const re = kind === "selgeo" ? /^sk_(test|live)_/ : /^(?:sk|rk)_(test|live)_/;
   const m = re.exec(value);
   if (!m) {
@@ -173,8 +178,9 @@ export async function settingsProblems(s: ProviderSettings | undefined = current
   if (awsProblem) problems.push(awsProblem);
   if (!s.apiUrl) {
     problems.push(`${CONFIG_KEYS.apiUrl} is not set: \`pulumi config set ${CONFIG_KEYS.apiUrl} <Selgeo API base URL>\``);
-  } else if (!/^https?:\/\//i.test(s.apiUrl)) {
-    problems.push(`${CONFIG_KEYS.apiUrl} must be an http(s) URL`);
+  } else {
+    const problem = apiUrlProblem(s.apiUrl, s.mode === "live" ? "live" : "test");
+    if (problem) problems.push(`${CONFIG_KEYS.apiUrl}: ${problem}`);
   }
   if (!s.secretKey) {
     problems.push(
@@ -211,12 +217,8 @@ export async function stripeSettingsProblems(s: ProviderSettings | undefined = c
       problems.push((e as Error).message);
     }
   }
-  try {
-    const u = new URL(s.stripeApiUrl);
-    if (!/^https?:$/.test(u.protocol)) throw new Error("scheme");
-  } catch {
-    problems.push(`${CONFIG_KEYS.stripeApiUrl} must be an http(s) URL (leave it unset for Stripe itself)`);
-  }
+  const urlProblem = apiUrlProblem(s.stripeApiUrl, s.mode === "live" ? "live" : "test");
+  if (urlProblem) problems.push(`${CONFIG_KEYS.stripeApiUrl}: ${urlProblem} (leave it unset for Stripe itself)`);
   return problems;
 }
 

@@ -2,6 +2,7 @@
  * The logic behind `CommissionRule` (checklist item 6): percentage or flat commissions, gross or net
  * basis, hold period, auto-approval, the Stripe events they apply to, recurring months.
  */
+import { hasAtMostTwoDecimals, isIsoCurrency, MAX_RECURRING_MONTHS } from "../inputRules";
 import { z } from "zod";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { invalidateSnapshots, readCommissionRule } from "../listCache";
@@ -62,15 +63,24 @@ const Shape = z
       .number()
       .min(0, "percentage must be between 0 and 100")
       .max(100, "percentage must be between 0 and 100")
-      .refine((p) => Math.round(p * 100) === p * 100, "percentage has at most two decimals")
+      .refine(hasAtMostTwoDecimals, "percentage has at most two decimals")
       .optional(),
     flatAmount: z.number().int("flatAmount is in minor units (cents): a whole number").positive("flatAmount must be more than 0").optional(),
-    currency: z.string().regex(/^[a-z]{3}$/, "currency is a lower-case ISO code such as usd").optional(),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/, "currency is a lower-case ISO code such as usd")
+      .refine(isIsoCurrency, "currency is not an ISO 4217 currency code; use one such as usd, eur or gbp")
+      .optional(),
     basis: z.enum(RULE_BASES, { error: 'basis must be "gross" or "net"' }).default("gross"),
     holdPeriodDays: z.number().int().min(0).max(365, "holdPeriodDays is 0–365").default(30),
     autoApprove: z.boolean().default(false),
     appliesTo: z.array(z.enum(RULE_APPLIES_TO, { error: `appliesTo takes ${RULE_APPLIES_TO.join(", ")}` })).min(1).default([...RULE_APPLIES_TO]),
-    recurringMonths: z.number().int().min(1, "recurringMonths is at least 1 (omit it for forever)").optional(),
+    recurringMonths: z
+      .number()
+      .int()
+      .min(1, "recurringMonths is at least 1 (omit it for forever)")
+      .max(MAX_RECURRING_MONTHS, `recurringMonths is at most ${MAX_RECURRING_MONTHS} (100 years); omit it for forever`)
+      .optional(),
     metadata: z.record(z.string(), z.string()).default({}),
     adoptId: z.string().regex(/^cr_/, "adoptId must be a Selgeo commission rule id (cr_…)").optional(),
   })

@@ -9,7 +9,7 @@ import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { invalidateSnapshots, readWebhookEndpoint } from "../listCache";
 import { selgeoClient } from "../providerSettings";
 import { EVENT_TYPES, MODES, type Mode, type WebhookEndpoint } from "../schemas";
-import { checkWebhookUrl } from "../urlRules";
+import { checkWebhookUrl, normalizeWebhookUrl } from "../urlRules";
 import { fingerprint } from "../secrets";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
 import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
@@ -115,6 +115,8 @@ export async function check(
 
   const normalised: WebhookEndpointInputs = {
     ...inputs,
+    // Selgeo stores scheme and host lower-cased; declaring `HTTPS://Hooks.Example.com` must not drift.
+    url: isUnknown(inputs.url) ? inputs.url : normalizeWebhookUrl(inputs.url),
     events: [...new Set(inputs.events)].sort(),
     // An adopted endpoint's secret was never revealed to us, until a declared rotation reveals one.
     secretState: inputs.adoptId && inputs.secretRotation === 0 ? "adopted" : "in_sync",
@@ -149,6 +151,7 @@ export async function diff(
 
 function normaliseField(k: (typeof UPDATABLE)[number], v: unknown): unknown {
   if (k === "events") return [...new Set((v as string[] | undefined) ?? [])].sort();
+  if (k === "url") return typeof v === "string" ? normalizeWebhookUrl(v) : v;
   if (k === "metadata") return v ?? {};
   if (k === "description") return v ?? "";
   if (k === "enabled") return v ?? true;

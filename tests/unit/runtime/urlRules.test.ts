@@ -34,7 +34,7 @@ const CASES: [string, string, string][] = [
   ["https://169.254.169.254/latest/meta-data", "ok", LIVE_REJECT],
   ["https://[fe80::1]/hook", "ok", LIVE_REJECT],
   ["https://[febf::1]/hook", "ok", LIVE_REJECT],
-  ["https://[fec0::1]/hook", "ok", "ok"],
+  ["https://[fec0::1]/hook", "ok", LIVE_REJECT], // deprecated site-local
   ["https://[fc00::1]/hook", "ok", LIVE_REJECT],
   ["https://[fd12:3456::1]/hook", "ok", LIVE_REJECT],
   ["https://[::ffff:127.0.0.1]/hook", "ok", LIVE_REJECT],
@@ -85,8 +85,8 @@ describe("checkWebhookUrl", () => {
 });
 
 describe("normalizeWebhookUrl", () => {
-  it("lower-cases the scheme and keeps the rest byte for byte", () => {
-    expect(normalizeWebhookUrl("HTTPS://Hooks.Example.com/Path?Q=1")).toBe("https://Hooks.Example.com/Path?Q=1");
+  it("lower-cases the scheme and host and keeps the rest byte for byte", () => {
+    expect(normalizeWebhookUrl("HTTPS://Hooks.Example.com/Path?Q=1")).toBe("https://hooks.example.com/Path?Q=1");
     expect(normalizeWebhookUrl("https://example.com")).toBe("https://example.com");
   });
 });
