@@ -9,7 +9,7 @@
  * The copies come from the CLI `npm run setup` built (this machine has no other); what matters is
  * that they run from a folder of their own with no Go anywhere on PATH.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -41,6 +41,25 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}) {
     timeout: 120_000,
   });
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Like run, without blocking this process: the sandbox the command talks to lives in this process,
+ * and a blocked event loop would make it look unreachable.
+ */
+function runAsync(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, PATH: goLessPath, PULUMI_CLI: "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
 }
 
 beforeAll(async () => {
@@ -150,7 +169,7 @@ describe("previews through the PATH CLI's own language host", () => {
     // A stack with nothing but itself deployed: no AWS needed, and nothing can drift.
     ws.writeConfig({ "selgeo:mode": "test", "selgeo:apiUrl": sandbox.url });
     await ws.mustRun(["up", "--yes", "--skip-preview"]);
-    const r = run(process.execPath, ["bin/golive.js", "drift", "--stack", "dev", "--cwd", ws.projectDir, "--json"], {
+    const r = await runAsync(process.execPath, ["bin/golive.js", "drift", "--stack", "dev", "--cwd", ws.projectDir, "--json"], {
       PULUMI_HOME: ws.homeDir,
       PULUMI_BACKEND_URL: `file://${ws.stateDir}`,
       PULUMI_CONFIG_PASSPHRASE: "",
