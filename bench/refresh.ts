@@ -1,5 +1,6 @@
 /**
- * Reads at scale against Selgeo's real rate limits (issue 6, "reads near the floor").
+ * Reads at scale against Selgeo's real rate limits: how close refresh comes to the floor that
+ * the general per-IP limit sets (below).
  *
  *   npx ts-node --transpile-only bench/refresh.ts [--endpoints N] [--rules M] [--rate PER_MIN] [--echo]
  *

@@ -95,7 +95,8 @@ export function diagnose(): Finding[] {
     const v = pkgVersion(name);
     findings.push({ component: name, ok: !!v, version: v, fix: v ? undefined : fix });
   }
-  // issue 4: moto, the local AWS (Secrets Manager) endpoint, in the project's .venv.
+  // moto, the local AWS (Secrets Manager) endpoint, in the project's .venv: the secrets sink
+  // cannot be rehearsed without it.
   const moto = installedMotoVersion();
   const motoPinned = pinnedMotoVersion();
   findings.push({

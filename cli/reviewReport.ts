@@ -10,7 +10,7 @@
  */
 import { changedProperties, normaliseSteps, parseUrn, shortType, type PreviewStep } from "./driftReport";
 
-/** The Go-Live Checklist, as DESIGN.md numbers it. */
+/** The Go-Live Checklist, numbered as Selgeo publishes it (the numbers `golive checklist` and the README use). */
 export const CHECKLIST_ITEMS = [
   { item: 1, title: "Swap test keys for live keys" },
   { item: 2, title: "Verify Stripe live connection" },

@@ -102,7 +102,8 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_keys_created ON idempotency_keys(created);
   `,
-  // 2: programs, commission rules, the Stripe integration and the conversion flow (issue 3).
+  // 2: programs, commission rules, the Stripe integration and the conversion flow, added as a
+// second migration so that databases created before them upgrade in place.
   `
   CREATE TABLE programs (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,

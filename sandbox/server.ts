@@ -1,6 +1,6 @@
 /**
  * The Selgeo sandbox: a local, stateful implementation of the Selgeo API v1 (management subset)
- * on node:http and SQLite. See DESIGN.md, "Selgeo API v1", for the public contract.
+ * on node:http and SQLite. The public contract is docs/selgeo-api-v1.md.
  *
  * Request pipeline (the order is part of the contract):
  *   1. count the request (API routes only), take a token from the general per-IP bucket (429);

@@ -1,5 +1,5 @@
 /**
- * Small request-body checks shared by the issue-3 routes. Each failure is a 400 naming the
+ * Small request-body checks shared by the program, commission-rule, Stripe-integration and flow routes. Each failure is a 400 naming the
  * parameter and saying what would be accepted, so a caller can fix the request from the message.
  */
 import { isIsoCurrency, textProblem } from "../runtime/src/inputRules";

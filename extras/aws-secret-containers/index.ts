@@ -1,5 +1,5 @@
 /**
- * Optional `@pulumi/aws` side of the secrets story (issue 4): the Secrets Manager *containers* for
+ * Optional `@pulumi/aws` side of the secrets story (signing secrets live in Secrets Manager, not in state): the Secrets Manager *containers* for
  * the secrets the dynamic providers generate (each webhook endpoint's `whsec_`, the Stripe
  * endpoint's signing secret), encrypted with a customer-managed KMS key, plus an IAM policy that
  * lets the merchant's application roles read exactly those secrets and nothing else.

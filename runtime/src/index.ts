@@ -23,7 +23,8 @@ export * as program from "./providers/program";
 /** `ProgramStatus` logic, shaped like the other resource kinds. */
 export { status as programStatus } from "./providers/program";
 export * as verification from "./providers/verification";
-// issue 4 (secrets foundation): Secrets Manager references and generated-secret sink; key modes.
+// Secrets: Secrets Manager references and the sink for generated secrets, so signing secrets
+// never enter state; key modes tell test keys from live ones.
 export * from "./keyModes";
 export * as secrets from "./secrets";
 // A dynamic provider loads this package on its first call; loading the watchdog starts it there,

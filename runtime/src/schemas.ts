@@ -1,6 +1,6 @@
 /**
  * Selgeo API v1 wire shapes. One source of truth shared by the client, the sandbox and
- * config validation (see ../../DESIGN notes in README). Money is integer minor units.
+ * config validation; docs/selgeo-api-v1.md describes the API they belong to. Money is integer minor units.
  */
 import { z } from "zod";
 
@@ -203,10 +203,11 @@ export const SandboxInfo = z.object({
 export type SandboxInfo = z.infer<typeof SandboxInfo>;
 
 // ---------------------------------------------------------------------------------------------
-// Programs, commission rules, the Stripe integration and the conversion flow (issue 3).
+// Programs, commission rules, the Stripe integration and the conversion flow: what a program
+// needs before it may go live, and how a sale becomes a commission.
 // ---------------------------------------------------------------------------------------------
 
-/** Id prefixes of objects that DESIGN.md does not list (log entries and alerts). */
+/** Id prefixes of log entries and alerts (an extension of the original contract; see docs/selgeo-api-v1.md). */
 export const FLOW_ID_PREFIXES = {
   stripeEventLog: "sel_",
   auditEntry: "aud_",

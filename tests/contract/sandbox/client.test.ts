@@ -6,7 +6,7 @@ import { RateLimiter } from "../../../runtime/src/rateLimiter";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { startTestSandbox } from "./helpers";
 
-describe("client: issue-3 methods against the sandbox", () => {
+describe("client: program, rule, integration and flow methods against the sandbox", () => {
   let sb: RunningSandbox;
   let client: SelgeoClient;
   let tracking: SelgeoTrackingClient;
