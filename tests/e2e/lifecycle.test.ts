@@ -237,7 +237,7 @@ describe("lifecycle with the real Pulumi CLI", { timeout: 600_000 }, () => {
       await fetch(`${sandbox.url}/_sandbox/requests`, { method: "DELETE" });
       const r = await ghost.run(["preview"]);
       expect(r.code).not.toBe(0);
-      expect(r.stdout + r.stderr).toMatch(/adoptId.*we_doesnotexist is not an existing Selgeo webhook endpoint in test mode/);
+      expect(r.stdout + r.stderr).toMatch(/selgeo:webhookEndpoints\.legacy\.adoptId: no Selgeo webhook endpoint we_doesnotexist/);
       expect(await writes()).toBe(0);
     });
   });
