@@ -53,7 +53,7 @@ export async function assertReachable(apiUrl: string, env: NodeJS.ProcessEnv = p
   if (!(await answers(apiUrl, timeoutMs))) {
     throw new UnreachableError(
       isLoopback(apiUrl)
-        ? `cannot reach the Selgeo sandbox at ${apiUrl}: start it with \`npx golive sandbox\``
+        ? `selgeo:apiUrl: cannot reach the Selgeo sandbox at ${apiUrl}: start it with \`npx golive sandbox\``
         : `cannot reach Selgeo at ${apiUrl} (selgeo:apiUrl): check the URL and your network`,
     );
   }
