@@ -1,6 +1,6 @@
 // The go-live program: stack config in, Selgeo and Stripe resources out, in checklist order with the
-// program's status last. Validation lives in config/, resource logic in providers/ and
-// @selgeo-golive/runtime; this file only wires one to the other.
+// program's status last. Validation lives in config/, each resource's wiring in providers/ and its
+// logic in @selgeo-golive/runtime (runtime/src/resources/); this file only wires one to the other.
 import * as pulumi from "@pulumi/pulumi";
 import * as runtime from "@selgeo-golive/runtime";
 import { parseStackConfig, StackConfigError } from "./config/schema";

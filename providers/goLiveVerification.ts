@@ -15,7 +15,7 @@ export interface GoLiveVerificationArgs {
 }
 
 /** The dynamic provider (logic in @selgeo-golive/runtime). */
-export const goLiveVerificationProvider: pulumi.dynamic.ResourceProvider = runtimeProvider("verification");
+export const goLiveVerificationProvider: pulumi.dynamic.ResourceProvider = runtimeProvider("goLiveVerification");
 
 /**
  * The checklist's manual checks as a resource: every endpoint pinged (and a forged ping rejected by

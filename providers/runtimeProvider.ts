@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as Runtime from "@selgeo-golive/runtime";
 
 /** The resource kinds whose logic lives in @selgeo-golive/runtime. */
-export type RuntimeResourceKind = "webhookEndpoint" | "stripeWebhookEndpoint" | "stripeIntegration" | "commissionRule" | "program" | "programStatus" | "verification";
+export type RuntimeResourceKind = "webhookEndpoint" | "stripeWebhookEndpoint" | "stripeIntegration" | "commissionRule" | "program" | "programStatus" | "goLiveVerification";
 
 /**
  * A dynamic provider whose methods defer to `@selgeo-golive/runtime`.

@@ -15,14 +15,19 @@ export * from "./adoptLookup";
 export * from "./signature";
 export * from "./providerSettings";
 export * from "./commission";
-export * as webhookEndpoint from "./providers/webhookEndpoint";
-export * as stripeWebhookEndpoint from "./providers/stripeWebhookEndpoint";
-export * as stripeIntegration from "./providers/stripeIntegration";
-export * as commissionRule from "./providers/commissionRule";
-export * as program from "./providers/program";
-/** `ProgramStatus` logic, shaped like the other resource kinds. */
-export { status as programStatus } from "./providers/program";
-export * as verification from "./providers/verification";
+// One module per resource kind in ./resources, named like the `providers/` file that wires it.
+export * as webhookEndpoint from "./resources/webhookEndpoint";
+export * as stripeWebhookEndpoint from "./resources/stripeWebhookEndpoint";
+export * as stripeIntegration from "./resources/stripeIntegration";
+export * as commissionRule from "./resources/commissionRule";
+export * as program from "./resources/program";
+export { programStatus } from "./resources/programStatus";
+export * as goLiveVerification from "./resources/goLiveVerification";
+/**
+ * The name `GoLiveVerification` resources created before the rename carry in their serialized
+ * provider (`runtimeProvider("verification")`): kept so those stacks still refresh and destroy.
+ */
+export * as verification from "./resources/goLiveVerification";
 // Secrets: Secrets Manager references and the sink for generated secrets, so signing secrets
 // never enter state; key modes tell test keys from live ones.
 export * from "./keyModes";

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { fingerprint as webhookFingerprint } from "../../../runtime/src/providers/webhookEndpoint";
+import { fingerprint as webhookFingerprint } from "../../../runtime/src/resources/webhookEndpoint";
 import {
   clientRequestTokenFor,
   fingerprint,

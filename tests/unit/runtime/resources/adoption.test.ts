@@ -2,8 +2,8 @@
  * What an adoption's preview says it will overwrite, field by field, and when `check` looks at all.
  */
 import { describe, expect, it } from "vitest";
-import { adoptionChanges, isNewAdoption } from "../../../runtime/src/providers/adoption";
-import { UNKNOWN } from "../../../runtime/src/providers/common";
+import { adoptionChanges, isNewAdoption } from "../../../../runtime/src/resources/adoption";
+import { UNKNOWN } from "../../../../runtime/src/resources/common";
 
 const fields = ["url", "events", "description", "enabled", "metadata"] as const;
 const found = { url: "https://hooks.example.com/old", events: ["ping"], description: "by hand", enabled: true, metadata: { team: "growth" } };

@@ -4,7 +4,7 @@
  * read back (it may name an endpoint deleted since).
  */
 import { describe, expect, it } from "vitest";
-import { stripeReplayed } from "../../../runtime/src/providers/stripeWebhookEndpoint";
+import { stripeReplayed } from "../../../../runtime/src/resources/stripeWebhookEndpoint";
 
 describe("stripeReplayed", () => {
   const cases: Array<{ name: string; headers?: Record<string, string>; replayed: boolean }> = [

@@ -1,13 +1,12 @@
 /**
- * The logic behind `Program` and `ProgramStatus` (checklist item 8). The program is created in
- * draft, so its commission rules can point at it; `ProgramStatus` is a resource of its own that the
- * stack declares after everything else, so `active` is applied only once every other resource
- * succeeded, and a program paused behind Pulumi's back shows as drift of that resource.
+ * The logic behind `Program` (checklist item 8). The program is created in draft, so its commission
+ * rules can point at it; its status is the `ProgramStatus` resource (./programStatus.ts), which the
+ * stack declares after everything else.
  */
 import { z } from "zod";
-import { SelgeoConflictError, SelgeoError, SelgeoNotFoundError } from "../errors";
+import { SelgeoError, SelgeoNotFoundError } from "../errors";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
-import { selgeoClient, settingsProblems } from "../providerSettings";
+import { selgeoClient } from "../providerSettings";
 import { MODES, type Mode, type Program } from "../schemas";
 import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
 import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
@@ -80,31 +79,6 @@ export async function diff(
   const changed = UPDATABLE.filter((k) => canonicalJson(olds[k] ?? null) !== canonicalJson(news[k] ?? null));
   if (replaces.length > 0) noteReplacement(news.resourceKey, id);
   return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
-}
-
-/** Turns Selgeo's `program_not_ready` into what a merchant should declare. */
-function explain(e: unknown, name: string): never {
-  if (e instanceof SelgeoConflictError && e.code === "program_not_ready") {
-    const missing = e.missing ?? [];
-    const what: Record<string, string> = {
-      commission_rule: "a commission rule (selgeo:commissionRules)",
-      stripe_integration: "a connected Stripe integration in this mode (selgeo:stripe)",
-      webhook_endpoint: "an enabled webhook endpoint (selgeo:webhookEndpoints)",
-    };
-    throw new Error(
-      `program "${name}" cannot go active yet: Selgeo says it is missing ${missing.map((m) => what[m] ?? m).join(", ") || "a prerequisite"}. ` +
-        "Declare them and run `pulumi up` again; the program stays as it was.",
-    );
-  }
-  throw e;
-}
-
-async function setStatus(id: string, status: ProgramStatusInputs["status"], name: string): Promise<Program> {
-  try {
-    return await (await selgeoClient()).updateProgram(id, { status });
-  } catch (e) {
-    explain(e, name);
-  }
 }
 
 /** Creates the program (in draft) with an idempotency key derived from identity and inputs. */
@@ -192,63 +166,4 @@ function toOutputs(inputs: ProgramInputs, p: Program): ProgramOutputs {
     applicationUrl: p.application_url,
     activatedAt: p.activated_at ?? undefined,
   });
-}
-
-
-/** Inputs of `ProgramStatus`: which status the program should be in. */
-export interface ProgramStatusInputs {
-  programId: string;
-  /** For messages only. */
-  programName: string;
-  status: (typeof DECLARABLE_PROGRAM_STATUSES)[number];
-}
-
-export interface ProgramStatusOutputs extends ProgramStatusInputs {
-  activatedAt?: number;
-}
-
-/** Per-kind logic of the `ProgramStatus` resource. */
-export const status = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-    const failures: CheckFailure[] = (await settingsProblems()).map((reason) => ({ property: "status", reason }));
-    if (!(DECLARABLE_PROGRAM_STATUSES as readonly unknown[]).includes(news.status)) {
-      failures.push({ property: "status", reason: 'status is "draft", "active" or "paused"' });
-    }
-    return { inputs: news, failures };
-  },
-  async diff(_id: string, olds: Partial<ProgramStatusOutputs>, news: Partial<ProgramStatusInputs>) {
-    const replaces = olds.programId !== news.programId ? ["programId"] : [];
-    return { changes: replaces.length > 0 || olds.status !== news.status, replaces, deleteBeforeReplace: false };
-  },
-  async create(inputs: ProgramStatusInputs): Promise<{ id: string; outs: ProgramStatusOutputs }> {
-    const prog = await ensureStatus(inputs);
-    return { id: `${inputs.programId}/status`, outs: { ...inputs, ...activated(prog) } };
-  },
-  async update(_id: string, _olds: ProgramStatusOutputs, news: ProgramStatusInputs): Promise<{ outs: ProgramStatusOutputs }> {
-    const prog = await ensureStatus(news);
-    return { outs: { ...news, ...activated(prog) } };
-  },
-  async read(id: string, props: Partial<ProgramStatusOutputs>): Promise<{ id: string; props?: ProgramStatusOutputs; inputs?: ProgramStatusInputs }> {
-    if (!props.programId) return { id: "" };
-    const prog = await (await selgeoClient()).findProgram(props.programId);
-    if (!prog || prog.status === "archived") return { id: "" };
-    const inputs: ProgramStatusInputs = {
-      programId: prog.id,
-      programName: props.programName ?? prog.name,
-      status: prog.status as ProgramStatusInputs["status"],
-    };
-    return { id, props: { ...inputs, ...activated(prog) }, inputs };
-  },
-  /** Dropping the status resource leaves the program as it is (the Program resource archives it). */
-  async remove(): Promise<void> {},
-};
-
-async function ensureStatus(inputs: ProgramStatusInputs): Promise<Program> {
-  const current = await (await selgeoClient()).getProgram(inputs.programId);
-  if (current.status === inputs.status) return current;
-  return setStatus(inputs.programId, inputs.status, inputs.programName);
-}
-
-function activated(p: Program): { activatedAt?: number } {
-  return p.activated_at ? { activatedAt: p.activated_at } : {};
 }

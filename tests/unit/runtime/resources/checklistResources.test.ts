@@ -3,12 +3,13 @@
  * SelgeoStripeIntegration: what a preview says before anything is sent.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { configureFromStack, stripeSettingsProblems } from "../../../runtime/src/providerSettings";
-import * as rule from "../../../runtime/src/providers/commissionRule";
-import * as program from "../../../runtime/src/providers/program";
-import * as stripeEndpoint from "../../../runtime/src/providers/stripeWebhookEndpoint";
-import * as integration from "../../../runtime/src/providers/stripeIntegration";
-import { fingerprint } from "../../../runtime/src/providers/webhookEndpoint";
+import { configureFromStack, stripeSettingsProblems } from "../../../../runtime/src/providerSettings";
+import * as rule from "../../../../runtime/src/resources/commissionRule";
+import * as program from "../../../../runtime/src/resources/program";
+import { programStatus } from "../../../../runtime/src/resources/programStatus";
+import * as stripeEndpoint from "../../../../runtime/src/resources/stripeWebhookEndpoint";
+import * as integration from "../../../../runtime/src/resources/stripeIntegration";
+import { fingerprint } from "../../../../runtime/src/resources/webhookEndpoint";
 
 const fake = (prefix: string) => `${prefix}_` + "fake".repeat(6);
 
@@ -82,11 +83,11 @@ describe("Program and ProgramStatus diff", () => {
     expect(d.replaces).toEqual(replaces);
   });
   it("a paused program with `active` declared is a change of the status resource", async () => {
-    const d = await program.status.diff("x", { programId: "prog_1", programName: "Acme", status: "paused" }, { programId: "prog_1", programName: "Acme", status: "active" });
+    const d = await programStatus.diff("x", { programId: "prog_1", programName: "Acme", status: "paused" }, { programId: "prog_1", programName: "Acme", status: "active" });
     expect(d).toMatchObject({ changes: true, replaces: [] });
   });
   it("rejects an undeclarable status", async () => {
-    const { failures } = await program.status.check({}, { programId: "prog_1", programName: "Acme", status: "archived" });
+    const { failures } = await programStatus.check({}, { programId: "prog_1", programName: "Acme", status: "archived" });
     expect(failures.map((f) => f.property)).toContain("status");
   });
 });

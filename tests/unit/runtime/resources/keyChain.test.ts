@@ -3,8 +3,8 @@
  * with, for the histories a stack lives through (first up, crashed rerun, destroy→up, repair).
  */
 import { describe, expect, it } from "vitest";
-import { chainedIdempotencyKey, deriveIdempotencyKey, MAX_KEY_CHAIN_LINKS } from "../../../runtime/src/idempotency";
-import { createWithKeyChain } from "../../../runtime/src/providers/common";
+import { chainedIdempotencyKey, deriveIdempotencyKey, MAX_KEY_CHAIN_LINKS } from "../../../../runtime/src/idempotency";
+import { createWithKeyChain } from "../../../../runtime/src/resources/common";
 
 describe("chainedIdempotencyKey", () => {
   const base = deriveIdempotencyKey(["program.create", "proj/stack/program", "{}"]);

@@ -2,8 +2,8 @@
  * check/diff tables for WebhookEndpoint: what `pulumi preview` tells a user before anything changes.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { configureFromStack } from "../../../runtime/src/providerSettings";
-import { check, diff } from "../../../runtime/src/providers/webhookEndpoint";
+import { configureFromStack } from "../../../../runtime/src/providerSettings";
+import { check, diff } from "../../../../runtime/src/resources/webhookEndpoint";
 
 // Made up at run time, obviously fake.
 const fakeKey = (mode: string) => `sk_${mode}_` + "x".repeat(8) + "fake" + "y".repeat(12);
