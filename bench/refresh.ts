@@ -65,12 +65,12 @@ async function main(): Promise<void> {
 
   const moto = await startMoto({ port: 0 });
   const sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-bench-")), log });
-  const admin = async (method: string, p: string, body?: unknown) =>
-    (await fetch(`${sandbox.url}${p}`, { method, headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<any>;
+  const admin = async <T = unknown>(method: string, p: string, body?: unknown) =>
+    (await fetch(`${sandbox.url}${p}`, { method, headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<T>;
   try {
     if (rate > 0) await admin("POST", "/_sandbox/rate_limits", { general_per_ip: rate });
     else await admin("DELETE", "/_sandbox/rate_limits");
-    const limits = await admin("GET", "/_sandbox/rate_limits");
+    const limits = await admin<{ general_per_ip: number }>("GET", "/_sandbox/rate_limits");
     const perMin: number = limits.general_per_ip;
 
     const stackConfig = (nEndpoints: number, nRules: number) => {
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const sk = sandbox.info.keys.test.sk;
     const ws = await PulumiWorkspace.create({ stack: "bench", config: stackConfig(endpoints, rules), env: { ...moto.env, SELGEO_SECRET_KEY: sk }, echo });
     // Resources that read Selgeo on refresh: endpoints, rules, the program and its status.
-    const resources = endpoints + rules + (rules > 0 || true ? 2 : 0);
+    const resources = endpoints + rules + 2;
 
     const phases: Phase[] = [];
     const measure = async (name: string, args: string[], on: PulumiWorkspace = ws): Promise<CliResult> => {
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       const start = Date.now();
       const r = await on.run(args);
       const seconds = (Date.now() - start) / 1000;
-      const counts = await admin("GET", "/_sandbox/requests");
+      const counts = await admin<{ by_method: Record<string, number>; total: number }>("GET", "/_sandbox/requests");
       const out = `${r.stdout}\n${r.stderr}`;
       const surfaced = (out.match(/\b429\b|rate[ _]limit(ed)?/gi) ?? []).length;
       phases.push({ name, seconds, byMethod: counts.by_method, total: counts.total, sandbox429: statusCounts["429"] ?? 0, surfaced429: surfaced, exitCode: r.code, bucketAtStart });

@@ -67,6 +67,31 @@ export interface PreviewStep {
   keys?: string[];
 }
 
+/** A step as the engine (`old`/`new`/`diffs`/`keys`) or preview JSON (`oldState`/`newState`/`diffReasons`/`replaceReasons`) spells it. */
+interface StepMetadata {
+  op?: unknown;
+  urn?: unknown;
+  type?: string;
+  old?: StepState;
+  new?: StepState;
+  oldState?: StepState;
+  newState?: StepState;
+  diffs?: string[];
+  diffReasons?: string[];
+  detailedDiff?: Record<string, unknown>;
+  keys?: string[];
+  replaceReasons?: string[];
+}
+
+/** The engine events normaliseSteps tells apart; only the pre-event carries a planned step. */
+interface EngineEvent {
+  resourcePreEvent?: { metadata?: StepMetadata };
+  resOutputsEvent?: unknown;
+  diagnosticEvent?: unknown;
+  summaryEvent?: unknown;
+  metadata?: StepMetadata;
+}
+
 /** Operations that are not drift in a refresh preview. */
 const NO_CHANGE_OPS = new Set(["same", "read", "refresh", "discard", "discard-replaced", "import", "remove-pending-replace"]);
 
@@ -88,7 +113,7 @@ export function normaliseSteps(input: unknown): PreviewStep[] {
   const seen = new Set<string>();
   for (const raw of list) {
     if (!raw || typeof raw !== "object") continue;
-    const r = raw as Record<string, any>;
+    const r = raw as EngineEvent & StepMetadata;
     // Engine events: only the pre-event carries the planned step (outputs events repeat it).
     const meta = r.resourcePreEvent ? r.resourcePreEvent.metadata : r.resOutputsEvent || r.diagnosticEvent || r.summaryEvent ? undefined : r.metadata ?? r;
     if (!meta || typeof meta !== "object" || typeof meta.op !== "string" || typeof meta.urn !== "string") continue;

@@ -95,10 +95,16 @@ export function parseMonitorArgs(argv: string[], now = Date.now()): MonitorOptio
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
-    if (a === "--stack" || a === "-s") (o.stack = v ?? ""), i++;
-    else if (a === "--cwd" || a === "-C") (o.cwd = path.resolve(v ?? ".")), i++;
-    else if (a === "--backend-url") (o.backendUrl = v), i++;
-    else if (a === "--json") o.json = true;
+    if (a === "--stack" || a === "-s") {
+      o.stack = v ?? "";
+      i++;
+    } else if (a === "--cwd" || a === "-C") {
+      o.cwd = path.resolve(v ?? ".");
+      i++;
+    } else if (a === "--backend-url") {
+      o.backendUrl = v;
+      i++;
+    } else if (a === "--json") o.json = true;
     else if (a === "--retry-failed") o.retryFailed = true;
     else if (a === "--first") {
       o.first = Number(v);

@@ -299,8 +299,17 @@ function stepChanges(step: PreviewStep): ReviewChange[] {
   return unique;
 }
 
+/** The fields of an engine `policyEvent` (or a bare one) that a review reads. */
+interface PolicyEventFields {
+  policyName?: unknown;
+  resourceUrn?: unknown;
+  enforcementLevel?: unknown;
+  policyPackName?: string;
+  message?: unknown;
+}
+
 /** A policy event (engine `policyEvent`) as a result; undefined for anything else. */
-function policyResult(e: Record<string, any>): PolicyResult | undefined {
+function policyResult(e: PolicyEventFields & { policyEvent?: PolicyEventFields }): PolicyResult | undefined {
   const p = e.policyEvent ?? (typeof e.policyName === "string" ? e : undefined);
   if (!p || typeof p.policyName !== "string") return undefined;
   const resource = typeof p.resourceUrn === "string" && p.resourceUrn ? parseUrn(p.resourceUrn) : undefined;
@@ -365,7 +374,7 @@ export function reviewFromEvents(stack: string, events: unknown, config: StackCo
   const seen = new Set<string>();
   for (const e of list) {
     if (!e || typeof e !== "object") continue;
-    const r = policyResult(e as Record<string, any>);
+    const r = policyResult(e);
     if (!r) continue;
     const key = JSON.stringify(r);
     if (seen.has(key)) continue;
@@ -419,8 +428,6 @@ function policySummary(r: Review): string {
   const parts = [m > 0 ? `${m} mandatory violation${m === 1 ? "" : "s"}` : "", a > 0 ? `${a} advisory result${a === 1 ? "" : "s"}` : ""];
   return `policy pack: ${parts.filter(Boolean).join(", ")}`;
 }
-
-const itemTitle = (n: ChecklistItem): string => CHECKLIST_ITEMS.find((i) => i.item === n)!.title;
 
 /** Escapes text for Markdown (event names have underscores, URLs and messages have anything). */
 export function md(s: string): string {

@@ -64,7 +64,7 @@ export type KeySource = "config" | "config (secret)" | "env SELGEO_SECRET_KEY" |
 /** A deployed stack, ready to be checked. */
 export interface StackContext {
   args: StackArgs;
-  outputs: Record<string, any>;
+  outputs: Record<string, unknown>;
   /** `selgeo:*` and other config values: objects parsed, secrets decrypted (keep them out of output). */
   config: Record<string, unknown>;
   /** Which config keys are Pulumi secrets. */
@@ -105,7 +105,7 @@ export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "
   });
 }
 
-async function pulumiJson(args: string[], a: StackArgs): Promise<any> {
+async function pulumiJson(args: string[], a: StackArgs): Promise<unknown> {
   const r = await runPulumi(args, a);
   // No passphrase is ever assumed: a passphrase stack without one gets the line saying how to set it.
   const passphrase = r.code !== 0 ? passphraseProblem(r.stderr + r.stdout, a.stack) : undefined;
@@ -150,7 +150,7 @@ export async function loadStackContext(args: StackArgs): Promise<StackContext> {
   const awsCfg = config["selgeo:aws"] as { region?: string } | undefined;
   return {
     args,
-    outputs: outputs as Record<string, any>,
+    outputs: outputs as Record<string, unknown>,
     config,
     secretConfig,
     mode: s.mode,

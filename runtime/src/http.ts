@@ -16,7 +16,7 @@ import {
   parseRetryAfter,
 } from "./errors";
 import { randomIdempotencyKey } from "./idempotency";
-import { Clock, DEFAULT_LIMITS, RateLimiter, sharedLimiter, systemClock } from "./rateLimiter";
+import { DEFAULT_LIMITS, RateLimiter, sharedLimiter, systemClock } from "./rateLimiter";
 
 /** HTTP methods the Selgeo API uses. */
 export type HttpMethod = "GET" | "POST" | "DELETE" | "PUT" | "PATCH";

@@ -332,8 +332,10 @@ export function isReservedObjectKey(key: string): boolean {
 }
 
 // C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a reviewer sees.
+/* eslint-disable no-control-regex -- matching control characters is the point of these two patterns */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 const CONTROL_MULTILINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+/* eslint-enable no-control-regex */
 
 /**
  * What is wrong with a free-text value, or null: control characters (and bidi overrides) hide

@@ -196,10 +196,22 @@ export class StripeWebhookService {
   list(filter: { endpoint?: string; event?: string; status?: string; livemode?: boolean }, limit = 100): StripeDelivery[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.endpoint !== undefined) (where.push("endpoint_id = ?"), args.push(filter.endpoint));
-    if (filter.event !== undefined) (where.push("event_id = ?"), args.push(filter.event));
-    if (filter.status !== undefined) (where.push("status = ?"), args.push(filter.status));
-    if (filter.livemode !== undefined) (where.push("livemode = ?"), args.push(filter.livemode ? 1 : 0));
+    if (filter.endpoint !== undefined) {
+      where.push("endpoint_id = ?");
+      args.push(filter.endpoint);
+    }
+    if (filter.event !== undefined) {
+      where.push("event_id = ?");
+      args.push(filter.event);
+    }
+    if (filter.status !== undefined) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    if (filter.livemode !== undefined) {
+      where.push("livemode = ?");
+      args.push(filter.livemode ? 1 : 0);
+    }
     const rows = this.db
       .prepare(`SELECT * FROM stripe_emu_deliveries ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY seq DESC LIMIT ?`)
       .all(...args, limit) as DeliveryRow[];

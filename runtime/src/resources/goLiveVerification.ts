@@ -101,7 +101,7 @@ async function verify(inputs: VerificationInputs): Promise<VerificationOutputs> 
       const log = (await client.listStripeEvents({ limit: 100 })).data as Array<{ id: string | null; signature_valid: boolean }>;
       const entry = log.find((e) => e.id === eventId);
       if (entry?.signature_valid) passed.push({ check: "stripe", detail: `test event ${eventId} reached Selgeo with a valid signature` });
-      else failed.push(`stripe: test event ${eventId ?? "?"} ${entry ? "reached Selgeo but its signature did not verify: Selgeo holds a different Stripe signing secret; run \`pulumi up --refresh\`" : "never reached Selgeo's Stripe event log"}`);
+      else failed.push(`stripe: test event ${eventId ?? "?"} ${entry ? "reached Selgeo but its signature did not verify: Selgeo holds a different Stripe signing secret; run `pulumi up --refresh`" : "never reached Selgeo's Stripe event log"}`);
     }
   }
   if (failed.length > 0) {

@@ -4,7 +4,6 @@
  * not a copy of the client.
  */
 import { z } from "zod";
-import { SelgeoNotFoundError } from "../errors";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { invalidateSnapshots, readWebhookEndpoint } from "../listCache";
 import { selgeoClient } from "../providerSettings";

@@ -197,6 +197,6 @@ describe("drift command options and output", () => {
     const text = formatCheck({ stack: "drift", checkedAt: "t", drift: true, counts: countByKind(items), items, notes: [] });
     expect(text).toMatch(/^drift: 8 item\(s\)/);
     expect(text).toMatch(/program_paused\s+selgeo:ProgramStatus program \.status: "paused" \(declared "active"\)/);
-    expect(text).not.toMatch(/\u001b\[/);
+    expect(text).not.toContain("\u001b[");
   });
 });
