@@ -22,7 +22,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startMoto } from "../cli/moto";
+import { startMoto } from "../sandbox/moto";
 import { PulumiWorkspace, REPO_ROOT, type CliResult } from "../cli/pulumiCli";
 import { startSandbox } from "../sandbox/server";
 

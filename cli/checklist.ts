@@ -127,11 +127,9 @@ export async function buildChecklist(ctx: StackContext): Promise<ChecklistItem[]
   });
 
   await add("5", "Review rate limits", async () => {
-    const res = await fetch(new URL("/api/v1/account", ctx.apiUrl), { headers: { Authorization: `Bearer ${ctx.secretKey}` } });
-    await res.arrayBuffer();
-    const limit = res.headers.get("x-ratelimit-limit");
-    const remaining = res.headers.get("x-ratelimit-remaining");
-    const seen = limit ? `X-RateLimit-Limit ${limit}, Remaining ${remaining}, Reset ${res.headers.get("x-ratelimit-reset")}` : "no X-RateLimit headers in Selgeo's answer";
+    const { rateLimit } = await ctx.client.getAccountWithRateLimit();
+    const limit = rateLimit?.limit;
+    const seen = rateLimit ? `X-RateLimit-Limit ${rateLimit.limit}, Remaining ${rateLimit.remaining ?? null}, Reset ${rateLimit.reset ?? null}` : "no X-RateLimit headers in Selgeo's answer";
     const traffic = ctx.config["selgeo:expectedTraffic"] as Record<string, unknown> | undefined;
     const published = `published limits: clicks ${DEFAULT_LIMITS.clicksPerMinute}/min per pk, conversions ${DEFAULT_LIMITS.conversionsPerMinute}/min per sk, general ${DEFAULT_LIMITS.generalPerMinute}/min per IP`;
     if (!traffic || typeof traffic !== "object") {

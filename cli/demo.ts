@@ -8,12 +8,11 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SelgeoClient, RECOMMENDED_EVENTS } from "@selgeo-golive/runtime";
-import { secrets } from "@selgeo-golive/runtime";
+import { SelgeoClient, SelgeoTrackingClient, RECOMMENDED_EVENTS, secrets, type ClickCreate } from "@selgeo-golive/runtime";
 import { startSandbox } from "../sandbox/server";
-import { startMoto } from "./moto";
+import { startMoto } from "../sandbox/moto";
 import { PulumiWorkspace, REPO_ROOT } from "./pulumiCli";
-import { VerifyingReceiver } from "./receiver";
+import { VerifyingReceiver } from "../sandbox/receiver";
 
 interface Step {
   name: string;
@@ -172,10 +171,8 @@ async function stripeAdmin(base: string, route: string, body: unknown): Promise<
 }
 
 /** A tracking click, as the snippet on the merchant's site records it (publishable key). */
-async function trackClick(base: string, pk: string, body: unknown): Promise<{ id: string }> {
-  const res = await fetch(`${base}/v1/clicks`, { method: "POST", headers: { Authorization: `Bearer ${pk}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`POST /v1/clicks answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as { id: string };
+function trackClick(base: string, pk: string, body: ClickCreate): Promise<{ id: string }> {
+  return new SelgeoTrackingClient({ baseUrl: base, apiKey: pk }).createClick(body);
 }
 
 async function waitUntil(cond: () => boolean, ms = 15_000): Promise<void> {

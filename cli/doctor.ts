@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { stateFindings } from "./checkpointHealth";
-import { installedMotoVersion, pinnedMotoVersion } from "./moto";
+import { installedMotoVersion, pinnedMotoVersion } from "../sandbox/moto";
 import { MIN_PULUMI_VERSION, PulumiCliError, REPO_ROOT, TOOLS_BIN, resolvePulumi } from "./pulumiCli";
 
 /** One line of the doctor's report. */

@@ -8,11 +8,9 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { REPO_ROOT, TOOLS_BIN } from "../sandbox/repoPaths";
 
-/** The repository root (where Pulumi.yaml and index.ts live). */
-export const REPO_ROOT = path.resolve(__dirname, "..");
-/** Where tools/build-pulumi.sh puts `pulumi` and `pulumi-language-nodejs` when it builds them. */
-export const TOOLS_BIN = path.join(REPO_ROOT, ".tools", "bin");
+export { REPO_ROOT, TOOLS_BIN };
 /** The CLI tools/build-pulumi.sh builds (used only when no `pulumi` on PATH is new enough). */
 export const PULUMI_BIN = path.join(TOOLS_BIN, "pulumi");
 /** Where @pulumi/pulumi ships `pulumi-resource-pulumi-nodejs`, the dynamic-provider launcher. */

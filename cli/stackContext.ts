@@ -10,6 +10,7 @@ import type Stripe from "stripe";
 import {
   configureFromStack,
   rawSettings,
+  resolvedSecretKey,
   selgeoClient,
   settingsProblems,
   stripeClient,
@@ -146,7 +147,7 @@ export async function loadStackContext(args: StackArgs): Promise<StackContext> {
   if (problems.length > 0) throw new Error(`stack ${args.stack}: ${problems.join("; ")}`);
   const s = rawSettings()!;
   const client = await selgeoClient();
-  const secretKey = (client.http as unknown as { apiKey: string }).apiKey;
+  const secretKey = await resolvedSecretKey();
   const awsCfg = config["selgeo:aws"] as { region?: string } | undefined;
   return {
     args,

@@ -20,8 +20,10 @@ import type {
 } from "@pulumi/policy";
 // The two small runtime modules, not the package index: the pack starts under ts-node with type
 // checking on, and the index pulls in the AWS SDK and Stripe types (seconds per preview).
+/* eslint-disable no-restricted-imports -- the one place that loads runtime modules by path, for the reason above */
 import { RATE_LIMITS, RECOMMENDED_EVENTS, STRIPE_WEBHOOK_EVENTS } from "@selgeo-golive/runtime/dist/schemas";
 import { checkWebhookUrl } from "@selgeo-golive/runtime/dist/urlRules";
+/* eslint-enable no-restricted-imports */
 
 type Mode = "test" | "live";
 

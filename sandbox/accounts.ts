@@ -1,6 +1,5 @@
 /** Merchant accounts and their API keys. */
-import type { Mode, SandboxInfo } from "../runtime/src/schemas";
-import { ID_PREFIXES } from "../runtime/src/schemas";
+import { type Mode, type SandboxInfo, ID_PREFIXES } from "@selgeo-golive/runtime";
 import type { SandboxDb } from "./db";
 import { getMeta, setMeta } from "./db";
 import { newApiKey, newId } from "./ids";

@@ -4,7 +4,7 @@
  * tracking (`/v1/clicks`), because a publishable key is embedded in web pages and must never
  * unlock management.
  */
-import type { Mode } from "../runtime/src/schemas";
+import type { Mode } from "@selgeo-golive/runtime";
 import type { SandboxDb } from "./db";
 import { ApiError } from "./errors";
 import type { KeyKind } from "./ids";

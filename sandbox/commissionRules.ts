@@ -1,8 +1,6 @@
 /** Commission rule storage, validation and wire shape. */
 // The same limits the stack config applies, so a config that passes preview never fails here.
-import { hasAtMostTwoDecimals, MAX_RECURRING_MONTHS } from "../runtime/src/inputRules";
-import type { CommissionBasis, CommissionRule, CommissionRuleType, StripeConversionEvent } from "../runtime/src/schemas";
-import { COMMISSION_BASES, COMMISSION_RULE_DEFAULTS, COMMISSION_RULE_TYPES, STRIPE_CONVERSION_EVENTS } from "../runtime/src/schemas";
+import { hasAtMostTwoDecimals, MAX_RECURRING_MONTHS, type CommissionBasis, type CommissionRule, type CommissionRuleType, type StripeConversionEvent, COMMISSION_BASES, COMMISSION_RULE_DEFAULTS, COMMISSION_RULE_TYPES, STRIPE_CONVERSION_EVENTS } from "@selgeo-golive/runtime";
 import type { SandboxDb } from "./db";
 import { invalidRequest, resourceMissing } from "./errors";
 import type { ProgramRow } from "./programs";

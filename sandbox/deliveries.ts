@@ -6,9 +6,7 @@
  * schedule in a second. Each delivery re-sends the exact bytes of its event, so a receiver that
  * stored the first attempt's body can deduplicate by `Selgeo-Event-Id`.
  */
-import type { DeliveryStatus, WebhookDelivery, WebhookEventPayload } from "../runtime/src/schemas";
-import { EVENT_TYPES, ID_PREFIXES, RETRY_SCHEDULE_SECONDS } from "../runtime/src/schemas";
-import { buildSignatureHeader, generateWebhookSecret, SELGEO_SIGNATURE_HEADER } from "../runtime/src/signature";
+import { type DeliveryStatus, type WebhookDelivery, type WebhookEventPayload, EVENT_TYPES, ID_PREFIXES, RETRY_SCHEDULE_SECONDS, buildSignatureHeader, generateWebhookSecret, SELGEO_SIGNATURE_HEADER } from "@selgeo-golive/runtime";
 import type { SandboxClock } from "./clock";
 import type { SandboxDb } from "./db";
 import type { EndpointRow } from "./endpoints";

@@ -1,9 +1,6 @@
 import { createHash } from "node:crypto";
 /** Webhook endpoint storage, validation and wire shape. */
-import type { EndpointStatus, Mode, WebhookEndpoint } from "../runtime/src/schemas";
-import { ENDPOINT_STATUSES, EVENT_TYPES } from "../runtime/src/schemas";
-import { isReservedObjectKey, textProblem } from "../runtime/src/inputRules";
-import { checkWebhookUrl, normalizeWebhookUrl } from "../runtime/src/urlRules";
+import { type EndpointStatus, type Mode, type WebhookEndpoint, ENDPOINT_STATUSES, EVENT_TYPES, isReservedObjectKey, textProblem, checkWebhookUrl, normalizeWebhookUrl } from "@selgeo-golive/runtime";
 import type { AuthContext } from "./auth";
 import type { SandboxDb } from "./db";
 import { ApiError, invalidRequest, resourceMissing } from "./errors";

@@ -2,7 +2,7 @@
  * API errors. Handlers throw {@link ApiError}; the server turns it into
  * `{"error":{type,code,message,param?}}` with the matching HTTP status.
  */
-import type { ErrorType } from "../runtime/src/schemas";
+import type { ErrorType } from "@selgeo-golive/runtime";
 
 /** An error the API reports to the caller (never a bug: bugs become 500 `internal_error`). */
 export class ApiError extends Error {

@@ -5,9 +5,7 @@
  * after the commit, so a rolled-back request never tells a webhook receiver about data that does
  * not exist.
  */
-import type { AttributionAuditEntry, AttributionDecision, Click, Commission, CommissionStatus, Conversion, FraudAlert, Participant, ParticipantStatus, StripeConversionEvent } from "../runtime/src/schemas";
-import { FLOW_ID_PREFIXES, ID_PREFIXES } from "../runtime/src/schemas";
-import { computeCommission, isWithinRecurringWindow, refundCommission, SECONDS_PER_DAY } from "../runtime/src/commission";
+import { type AttributionAuditEntry, type AttributionDecision, type Click, type Commission, type CommissionStatus, type Conversion, type FraudAlert, type Participant, type ParticipantStatus, type StripeConversionEvent, FLOW_ID_PREFIXES, ID_PREFIXES, computeCommission, isWithinRecurringWindow, refundCommission, SECONDS_PER_DAY } from "@selgeo-golive/runtime";
 import { programRules } from "./commissionRules";
 import type { SandboxDb } from "./db";
 import type { DeliveryService } from "./deliveries";

@@ -3,7 +3,7 @@
  * a key-shaped string, so a secret scanner can treat any `sk_live_…` in the tree as a real leak.
  */
 import { randomBytes } from "crypto";
-import type { Mode } from "../runtime/src/schemas";
+import type { Mode } from "@selgeo-golive/runtime";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

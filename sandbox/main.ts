@@ -18,11 +18,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { secrets as runtimeSecrets } from "@selgeo-golive/runtime";
-import { MotoNotInstalledError, MOTO_SERVER_BIN, startMoto, type MotoCredentials, type MotoServer, type StartMotoOptions } from "../cli/moto";
-import { TOOLS_BIN } from "../cli/pulumiCli";
-import { VerifyingReceiver } from "../cli/receiver";
-import type { SandboxInfo } from "../runtime/src/schemas";
+import { secrets as runtimeSecrets, type SandboxInfo } from "@selgeo-golive/runtime";
+import { MotoNotInstalledError, MOTO_SERVER_BIN, startMoto, type MotoCredentials, type MotoServer, type StartMotoOptions } from "./moto";
+import { VerifyingReceiver } from "./receiver";
+import { TOOLS_BIN } from "./repoPaths";
 import { startSandbox, type RunningSandbox, type SandboxOptions } from "./server";
 import { DEFAULT_AWS_PORT, DEFAULT_SELGEO_PORT, DEFAULT_STRIPE_PORT, readSandboxStackFile, type LocalReceiverRoute, type SandboxStackFile } from "./stackFile";
 
@@ -272,7 +271,7 @@ export async function runSandboxCommand(argv: string[], deps: Partial<SandboxCom
   const motoDir = path.join(dataDir, "moto");
 
   // Signals are handled from the start, so one that arrives while things start up still shuts
-  // everything down cleanly. The handlers stay registered until the end: cli/moto's own signal hook
+  // everything down cleanly. The handlers stay registered until the end: moto.ts's own signal hook
   // re-raises the signal when it is the only listener, which would kill this process mid-shutdown.
   let signalled: NodeJS.Signals | undefined;
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;

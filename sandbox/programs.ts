@@ -1,6 +1,5 @@
 /** Program storage, validation, status transitions and the live-mode readiness check. */
-import type { Program, ProgramReadinessRequirement, ProgramStatus } from "../runtime/src/schemas";
-import { PROGRAM_STATUSES, PROGRAM_TRANSITIONS } from "../runtime/src/schemas";
+import { type Program, type ProgramReadinessRequirement, type ProgramStatus, PROGRAM_STATUSES, PROGRAM_TRANSITIONS } from "@selgeo-golive/runtime";
 import type { AuthContext } from "./auth";
 import type { SandboxDb } from "./db";
 import { conflict, resourceMissing } from "./errors";

@@ -6,7 +6,7 @@
  * sandbox clock: the client's limiter and backoff sleep in real time, and advancing the sandbox
  * clock for a retry schedule must not silently hand out fresh tokens.
  */
-import { RATE_LIMITS } from "../runtime/src/schemas";
+import { RATE_LIMITS } from "@selgeo-golive/runtime";
 
 /** The three buckets the API enforces. */
 export type BucketKind = "general_per_ip" | "conversions_per_sk" | "clicks_per_pk";

@@ -43,7 +43,7 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import type { SandboxInfo, WebhookDelivery, WebhookEventPayload } from "../runtime/src/schemas";
+import type { SandboxInfo, WebhookDelivery, WebhookEventPayload } from "@selgeo-golive/runtime";
 import { ensureDefaultAccount } from "./accounts";
 import type { AuthContext } from "./auth";
 import { authenticate } from "./auth";

@@ -1,5 +1,5 @@
 /** The state one sandbox instance's handlers share. */
-import type { SandboxInfo } from "../runtime/src/schemas";
+import type { SandboxInfo } from "@selgeo-golive/runtime";
 import type { SandboxClock } from "./clock";
 import type { SandboxDb } from "./db";
 import type { DeliveryService } from "./deliveries";

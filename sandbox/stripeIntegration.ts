@@ -3,7 +3,7 @@
  * account, the signing secret of the Stripe webhook endpoint that posts to Selgeo's receiver,
  * and whether fee data (balance transactions) is available for net-basis commissions.
  */
-import type { StripeIntegration } from "../runtime/src/schemas";
+import type { StripeIntegration } from "@selgeo-golive/runtime";
 import type { SandboxDb } from "./db";
 import { secretFingerprint } from "./endpoints";
 import { bit, modeOf } from "./validate";

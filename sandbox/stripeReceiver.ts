@@ -14,9 +14,7 @@
  *      are logged as not processed. A processing problem (e.g. a missing field) is recorded on
  *      the log entry and answered 200: Stripe retrying the same bytes would not fix it.
  */
-import type { StripeEventLogEntry } from "../runtime/src/schemas";
-import { FLOW_ID_PREFIXES } from "../runtime/src/schemas";
-import { verifySignatureHeader } from "../runtime/src/signature";
+import { type StripeEventLogEntry, FLOW_ID_PREFIXES, verifySignatureHeader } from "@selgeo-golive/runtime";
 import { getAccount } from "./accounts";
 import { ApiError, invalidRequest } from "./errors";
 import type { Scope } from "./flow";

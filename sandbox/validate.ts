@@ -2,8 +2,7 @@
  * Small request-body checks shared by the program, commission-rule, Stripe-integration and flow routes. Each failure is a 400 naming the
  * parameter and saying what would be accepted, so a caller can fix the request from the message.
  */
-import { isIsoCurrency, textProblem } from "../runtime/src/inputRules";
-import type { Mode } from "../runtime/src/schemas";
+import { isIsoCurrency, textProblem, type Mode } from "@selgeo-golive/runtime";
 import type { AuthContext } from "./auth";
 import { validateMetadata } from "./endpoints";
 import { invalidRequest } from "./errors";

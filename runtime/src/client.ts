@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { SelgeoNotFoundError } from "./errors";
-import { HttpMethod, RequestOptions, SelgeoHttp, SelgeoHttpOptions } from "./http";
+import { HttpMethod, RateLimitHeaders, RequestOptions, SelgeoHttp, SelgeoHttpOptions } from "./http";
 import {
   Account,
   AttributionAuditEntry,
@@ -122,6 +122,12 @@ export class SelgeoClient {
   /** `GET /api/v1/account`: the account the key belongs to, and its mode. */
   getAccount(): Promise<Account> {
     return this.http.request("GET", "/api/v1/account", { schema: Account });
+  }
+
+  /** `GET /api/v1/account` with the answer's `X-RateLimit-*` headers (what the key's limits are now). */
+  async getAccountWithRateLimit(): Promise<{ account: Account; rateLimit?: RateLimitHeaders }> {
+    const res = await this.http.send("GET", "/api/v1/account", { schema: Account });
+    return { account: res.body, rateLimit: res.rateLimit };
   }
 
   /** `GET /api/v1/event_types`: the event catalog. */

@@ -119,6 +119,15 @@ export interface SelgeoResponse<T> {
   status: number;
   replayed: boolean;
   requestId?: string;
+  /** The answer's `X-RateLimit-*` headers as sent; absent when the server sends no limit. */
+  rateLimit?: RateLimitHeaders;
+}
+
+/** The `X-RateLimit-*` headers of one answer, as text (what a report shows). */
+export interface RateLimitHeaders {
+  limit: string;
+  remaining?: string;
+  reset?: string;
 }
 
 type Outcome<T> = { ok: true; value: SelgeoResponse<T> } | { ok: false; error: SelgeoError; retryAfterSeconds?: number };
@@ -286,7 +295,9 @@ export class SelgeoHttp {
   ): Outcome<T> {
     const requestId = headerValue(headers, "request-id") ?? headerValue(headers, "x-request-id");
     const replayed = headerValue(headers, "idempotent-replayed")?.trim().toLowerCase() === "true";
-    const answer = (body: T): Outcome<T> => ({ ok: true, value: { body, status, replayed, requestId } });
+    const limit = headerValue(headers, "x-ratelimit-limit");
+    const rateLimit = limit ? { limit, remaining: headerValue(headers, "x-ratelimit-remaining"), reset: headerValue(headers, "x-ratelimit-reset") } : undefined;
+    const answer = (body: T): Outcome<T> => ({ ok: true, value: { body, status, replayed, requestId, ...(rateLimit ? { rateLimit } : {}) } });
     let json: unknown = undefined;
     if (text.trim() !== "") {
       try {

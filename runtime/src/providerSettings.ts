@@ -229,10 +229,16 @@ export async function requireSettings(): Promise<ProviderSettings> {
   return current;
 }
 
+/** The configured Selgeo secret key, read from Secrets Manager when configured as a reference. */
+export async function resolvedSecretKey(): Promise<string> {
+  const s = await requireSettings();
+  return resolveKey(s.secretKey, CONFIG_KEYS.secretKey);
+}
+
 /** One client (and so one rate limiter and connection pool) per API URL and key, per process. */
 export async function selgeoClient(): Promise<SelgeoClient> {
   const s = await requireSettings();
-  const key = await resolveKey(s.secretKey, CONFIG_KEYS.secretKey);
+  const key = await resolvedSecretKey();
   const cacheKey = `${s.apiUrl}\u0000${key}`;
   let c = clients.get(cacheKey);
   if (!c) {

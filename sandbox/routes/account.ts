@@ -1,6 +1,5 @@
 /** `GET /api/v1/account` and `GET /api/v1/event_types`. */
-import type { Account } from "../../runtime/src/schemas";
-import { EVENT_TYPES } from "../../runtime/src/schemas";
+import { type Account, EVENT_TYPES } from "@selgeo-golive/runtime";
 import { getAccount } from "../accounts";
 import { resourceMissing } from "../errors";
 import type { Route } from "../router";

@@ -2,7 +2,7 @@
  * The flow routes: participants, clicks (publishable key), the Conversion API, commissions,
  * the attribution audit log and fraud alerts.
  */
-import { ATTRIBUTION_DECISIONS, COMMISSION_STATUSES, ID_PREFIXES } from "../../runtime/src/schemas";
+import { ATTRIBUTION_DECISIONS, COMMISSION_STATUSES, ID_PREFIXES } from "@selgeo-golive/runtime";
 import type { AuthContext } from "../auth";
 import type { AuditRow, ClickRow, CommissionRow, ConversionRow, FraudAlertRow, ParticipantRow, Scope } from "../flow";
 import {

@@ -1,5 +1,5 @@
 /** Programs and their commission rules: CRUD, status transitions, the live readiness check. */
-import { ID_PREFIXES } from "../../runtime/src/schemas";
+import { ID_PREFIXES } from "@selgeo-golive/runtime";
 import type { AuthContext } from "../auth";
 import type { RuleFields, RuleRow } from "../commissionRules";
 import { getRule, ruleObject, rowToFields, validateRuleFields } from "../commissionRules";

@@ -1,5 +1,5 @@
 /** `GET|POST|DELETE /api/v1/integrations/stripe` and the Stripe event log. */
-import type { StripeEventLogEntry } from "../../runtime/src/schemas";
+import type { StripeEventLogEntry } from "@selgeo-golive/runtime";
 import { invalidRequest } from "../errors";
 import { listPage } from "../pagination";
 import type { Route } from "../router";

@@ -1,5 +1,5 @@
 /** The delivery log: list, retrieve, retry. */
-import { DELIVERY_STATUSES } from "../../runtime/src/schemas";
+import { DELIVERY_STATUSES } from "@selgeo-golive/runtime";
 import type { AuthContext } from "../auth";
 import type { DeliveryRow } from "../deliveries";
 import { deliveryObject } from "../deliveries";

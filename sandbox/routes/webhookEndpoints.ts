@@ -1,6 +1,5 @@
 /** Webhook endpoint routes: CRUD, `rotate_secret` and `ping`. */
-import { ID_PREFIXES, RotateSecretRequest } from "../../runtime/src/schemas";
-import { generateWebhookSecret } from "../../runtime/src/signature";
+import { ID_PREFIXES, RotateSecretRequest, generateWebhookSecret } from "@selgeo-golive/runtime";
 import type { EndpointRow } from "../endpoints";
 import { endpointObject, getEndpoint, validateEndpointFields } from "../endpoints";
 import { invalidRequest } from "../errors";

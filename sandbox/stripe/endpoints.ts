@@ -11,7 +11,7 @@
  */
 import { randomBase62, newId } from "../ids";
 import type { SandboxDb } from "../db";
-import { checkWebhookUrl } from "../../runtime/src/urlRules";
+import { checkWebhookUrl } from "@selgeo-golive/runtime";
 import type { StripeAuth } from "./accounts";
 import { invalidParam, missingParam, noSuch } from "./errors";
 import type { FormObject, FormValue } from "./form";

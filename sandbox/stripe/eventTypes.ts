@@ -2,4 +2,4 @@
  * The event types a Stripe webhook endpoint may subscribe to: one list, kept in the runtime, so the
  * stack config and the emulator refuse exactly the same names.
  */
-export { STRIPE_EVENT_TYPES, STRIPE_EVENT_TYPE_SET } from "../../runtime/src/inputRules";
+export { STRIPE_EVENT_TYPES, STRIPE_EVENT_TYPE_SET } from "@selgeo-golive/runtime";

@@ -19,7 +19,7 @@ import type { SandboxDb } from "../db";
 import { newId } from "../ids";
 import type { StripeEndpointRow } from "./endpoints";
 import { postWebhook } from "../postWebhook";
-import { signPayload } from "../../runtime/src/signature";
+import { signPayload } from "@selgeo-golive/runtime";
 
 /** The API version events are rendered in when an endpoint has none: the version stripe-node 23.1 pins. */
 export const DEFAULT_STRIPE_API_VERSION = "2026-10-28.endive";

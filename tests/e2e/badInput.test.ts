@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SelgeoClient } from "@selgeo-golive/runtime";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import type { RawStackConfig } from "../../config/schema";
 import { PulumiWorkspace, REPO_ROOT } from "../../cli/pulumiCli";
 import { startSandbox } from "../../sandbox/server";

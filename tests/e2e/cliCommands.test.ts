@@ -9,11 +9,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifySignatureHeader } from "../../runtime/src/signature";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { verifySignatureHeader, secrets as runtimeSecrets } from "@selgeo-golive/runtime";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import { PulumiWorkspace, REPO_ROOT, pulumiPath } from "../../cli/pulumiCli";
-import { readGeneratedSecret } from "../../runtime/src/secrets";
 import { startSandbox } from "../../sandbox/server";
+
+const { readGeneratedSecret } = runtimeSecrets;
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 

@@ -14,7 +14,7 @@ import path from "node:path";
 import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import { PulumiWorkspace, REPO_ROOT } from "../../cli/pulumiCli";
 import { startSandbox } from "../../sandbox/server";
 

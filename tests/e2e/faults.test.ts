@@ -7,10 +7,12 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import { PulumiWorkspace } from "../../cli/pulumiCli";
-import { readGeneratedSecret } from "../../runtime/src/secrets";
+import { secrets as runtimeSecrets } from "@selgeo-golive/runtime";
 import { startSandbox } from "../../sandbox/server";
+
+const { readGeneratedSecret } = runtimeSecrets;
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 let sandbox: Sandbox;

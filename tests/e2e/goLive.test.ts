@@ -10,11 +10,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifySignatureHeader } from "../../runtime/src/signature";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { verifySignatureHeader, secrets as runtimeSecrets } from "@selgeo-golive/runtime";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import { PulumiWorkspace } from "../../cli/pulumiCli";
-import { readGeneratedSecret } from "../../runtime/src/secrets";
 import { startSandbox } from "../../sandbox/server";
+
+const { readGeneratedSecret } = runtimeSecrets;
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 

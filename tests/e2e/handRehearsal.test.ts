@@ -15,7 +15,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFile
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../cli/moto";
+import { freePort } from "../../sandbox/moto";
 import { REPO_ROOT } from "../../cli/pulumiCli";
 
 type Run = { code: number; stdout: string; stderr: string };

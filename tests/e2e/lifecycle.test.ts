@@ -11,10 +11,12 @@ import path from "node:path";
 import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import { PulumiWorkspace } from "../../cli/pulumiCli";
-import { fingerprint, readGeneratedSecret } from "../../runtime/src/secrets";
+import { secrets as runtimeSecrets } from "@selgeo-golive/runtime";
 import { startSandbox } from "../../sandbox/server";
+
+const { fingerprint, readGeneratedSecret } = runtimeSecrets;
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 

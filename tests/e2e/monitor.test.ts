@@ -9,11 +9,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import { PulumiWorkspace, REPO_ROOT, TOOLS_BIN } from "../../cli/pulumiCli";
-import { readGeneratedSecret, secretNameFor } from "../../runtime/src/secrets";
-import { verifySignatureHeader } from "../../runtime/src/signature";
+import { secrets, verifySignatureHeader } from "@selgeo-golive/runtime";
 import { startSandbox } from "../../sandbox/server";
+
+const { readGeneratedSecret, secretNameFor } = secrets;
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 let moto: MotoServer;

@@ -10,11 +10,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import { PulumiWorkspace, type CliResult } from "../../cli/pulumiCli";
-import { readGeneratedSecret } from "../../runtime/src/secrets";
-import { verifySignatureHeader } from "../../runtime/src/signature";
+import { secrets, verifySignatureHeader } from "@selgeo-golive/runtime";
 import { startSandbox } from "../../sandbox/server";
+
+const { readGeneratedSecret } = secrets;
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 

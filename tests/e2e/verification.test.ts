@@ -8,11 +8,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import { PulumiWorkspace } from "../../cli/pulumiCli";
-import { readGeneratedSecret, secretNameFor } from "../../runtime/src/secrets";
-import { verifySignatureHeader } from "../../runtime/src/signature";
+import { secrets, verifySignatureHeader } from "@selgeo-golive/runtime";
 import { startSandbox } from "../../sandbox/server";
+
+const { readGeneratedSecret, secretNameFor } = secrets;
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 

@@ -9,10 +9,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import { PulumiWorkspace } from "../../cli/pulumiCli";
 import { startSandbox } from "../../sandbox/server";
-import { verifySignatureHeader } from "../../runtime/src/signature";
+import { verifySignatureHeader } from "@selgeo-golive/runtime";
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 

@@ -1,6 +1,6 @@
 import * as net from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Account, EventTypeList, EVENT_TYPES, SandboxInfo } from "../../../runtime/src/schemas";
+import { Account, EventTypeList, EVENT_TYPES, SandboxInfo } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { call, endpointBody, expectError, startTestSandbox } from "./helpers";
 

@@ -1,8 +1,6 @@
 import { randomBytes } from "crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SelgeoClient, SelgeoTrackingClient } from "../../../runtime/src/client";
-import { SelgeoError, SelgeoNotFoundError } from "../../../runtime/src/errors";
-import { RateLimiter } from "../../../runtime/src/rateLimiter";
+import { SelgeoClient, SelgeoTrackingClient, SelgeoError, SelgeoNotFoundError, RateLimiter } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { startTestSandbox } from "./helpers";
 

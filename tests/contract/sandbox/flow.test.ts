@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AttributionAuditLog, Click, CommissionList, Conversion, FraudAlertList, Participant, ParticipantList } from "../../../runtime/src/schemas";
+import { AttributionAuditLog, Click, CommissionList, Conversion, FraudAlertList, Participant, ParticipantList } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { call, expectError, startTestSandbox } from "./helpers";
 import type { Merchant } from "./flowHelpers";

@@ -5,8 +5,7 @@
  */
 import { createHmac, randomBytes } from "crypto";
 import type { IncomingHttpHeaders } from "http";
-import { WebhookEventPayload } from "../../../runtime/src/schemas";
-import { SELGEO_SIGNATURE_HEADER, verifySignatureHeader } from "../../../runtime/src/signature";
+import { WebhookEventPayload, SELGEO_SIGNATURE_HEADER, verifySignatureHeader } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import type { JsonResponse, Receiver } from "./helpers";
 import { call, startReceiver } from "./helpers";

@@ -7,7 +7,7 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import { ErrorBody } from "../../../runtime/src/schemas";
+import { ErrorBody } from "@selgeo-golive/runtime";
 import type { RunningSandbox, SandboxOptions } from "../../../sandbox/server";
 import { startSandbox } from "../../../sandbox/server";
 

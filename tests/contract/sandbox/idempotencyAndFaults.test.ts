@@ -1,9 +1,7 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SelgeoClient } from "../../../runtime/src/client";
-import { RateLimiter } from "../../../runtime/src/rateLimiter";
-import type { WebhookEndpointCreate } from "../../../runtime/src/schemas";
+import { SelgeoClient, RateLimiter, type WebhookEndpointCreate } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { call, endpointBody, expectError, startTestSandbox } from "./helpers";
 

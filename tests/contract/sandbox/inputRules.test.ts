@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig, StackConfigError, type RawStackConfig } from "../../../config/schema";
-import { CommissionRule, WebhookEndpoint } from "../../../runtime/src/schemas";
+import { CommissionRule, WebhookEndpoint } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { good } from "../../fixtures/hostileConfigs";
 import { call, startTestSandbox } from "./helpers";

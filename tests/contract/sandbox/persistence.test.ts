@@ -2,7 +2,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SandboxInfo } from "../../../runtime/src/schemas";
+import { SandboxInfo } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { call, endpointBody, startReceiver, startTestSandbox, tempDir } from "./helpers";
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CommissionRule, CommissionRuleList, Program, ProgramList, StripeIntegration } from "../../../runtime/src/schemas";
+import { CommissionRule, CommissionRuleList, Program, ProgramList, StripeIntegration } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { call, expectError, startTestSandbox } from "./helpers";
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RATE_LIMITS } from "../../../runtime/src/schemas";
+import { RATE_LIMITS } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { call, endpointBody, expectError, startTestSandbox } from "./helpers";
 

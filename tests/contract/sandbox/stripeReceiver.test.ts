@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AttributionAuditLog, Commission, CommissionList, Conversion, ConversionList, StripeEventLogList } from "../../../runtime/src/schemas";
+import { AttributionAuditLog, Commission, CommissionList, Conversion, ConversionList, StripeEventLogList } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { call, expectError, startTestSandbox } from "./helpers";
 import type { Merchant } from "./flowHelpers";

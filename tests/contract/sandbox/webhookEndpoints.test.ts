@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebhookEndpoint, WebhookEndpointList } from "../../../runtime/src/schemas";
+import { WebhookEndpoint, WebhookEndpointList } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { call, endpointBody, expectError, startTestSandbox } from "./helpers";
 

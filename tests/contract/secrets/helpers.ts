@@ -4,7 +4,7 @@
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { randomBytes } from "node:crypto";
-import { startMoto, type MotoServer } from "../../../cli/moto";
+import { startMoto, type MotoServer } from "../../../sandbox/moto";
 
 export async function startTestMoto(): Promise<MotoServer> {
   // startMoto throws MotoNotInstalledError ("... run `npm run setup` ...") when .venv has no moto.

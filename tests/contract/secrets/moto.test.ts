@@ -1,5 +1,5 @@
 /**
- * cli/moto.ts: moto starts on a free port, answers the Secrets Manager API with made-up
+ * sandbox/moto.ts: moto starts on a free port, answers the Secrets Manager API with made-up
  * credentials, and never outlives whoever started it.
  */
 import { CreateSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MotoNotInstalledError, pinnedMotoVersion, installedMotoVersion, startMoto, type MotoServer } from "../../../cli/moto";
+import { MotoNotInstalledError, pinnedMotoVersion, installedMotoVersion, startMoto, type MotoServer } from "../../../sandbox/moto";
 import { startTestMoto } from "./helpers";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -105,7 +105,7 @@ describe("startMoto", () => {
   ])("dies with its parent when the parent %s", async (_how, then) => {
     const script = `
       require("ts-node").register({ transpileOnly: true, project: ${JSON.stringify(path.join(REPO, "tsconfig.json"))} });
-      require(${JSON.stringify(path.join(REPO, "cli", "moto.ts"))}).startMoto().then((m) => {
+      require(${JSON.stringify(path.join(REPO, "sandbox", "moto.ts"))}).startMoto().then((m) => {
         process.stdout.write(JSON.stringify({ pid: m.pid }) + "\\n");
         ${then};
       }, (e) => { console.error(e.message); process.exit(3); });`;

@@ -5,7 +5,7 @@
  */
 import { CreateSecretCommand, DeleteSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MotoServer } from "../../../cli/moto";
+import type { MotoServer } from "../../../sandbox/moto";
 import { resetSecretsClients, resolveSecretReference, SecretsError, secretsManagerClient } from "../../../runtime/src/secrets";
 import { fakeSecretKey, motoClient, startTestMoto, uniqueName } from "./helpers";
 

@@ -9,7 +9,7 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MotoServer } from "../../../cli/moto";
+import type { MotoServer } from "../../../sandbox/moto";
 import {
   checkGeneratedSecretDrift,
   clientRequestTokenFor,

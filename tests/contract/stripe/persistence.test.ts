@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SandboxInfo } from "../../../runtime/src/schemas";
+import { SandboxInfo } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { eventually, startTestSandbox, startVerifyingReceiver, stripeAt, stripeCall, stripeFor } from "./helpers";
 

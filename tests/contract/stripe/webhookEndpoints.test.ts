@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SandboxInfo } from "../../../runtime/src/schemas";
+import { SandboxInfo } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
 import { startTestSandbox, stripeAt, stripeCall, stripeFor } from "./helpers";
 

@@ -3,7 +3,7 @@
  */
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../cli/moto";
+import { freePort } from "../../../sandbox/moto";
 import { assertReachable, passphraseProblem } from "../../../cli/stackErrors";
 
 describe("passphraseProblem", () => {

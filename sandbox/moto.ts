@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { REPO_ROOT } from "./pulumiCli";
+import { REPO_ROOT } from "./repoPaths";
 
 export const MOTO_VENV = path.join(REPO_ROOT, ".venv");
 export const MOTO_SERVER_BIN = path.join(MOTO_VENV, "bin", "moto_server");
