@@ -126,13 +126,80 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions): Promise<
   migrateStripeSchema(db);
   const keys = ensureStripeAccounts(db, clock.nowSeconds());
   const webhooks = new StripeWebhookService(db, clock, log, opts.deliveryTimeoutMs);
-  const payments = new StripePayments(db, webhooks, () => clock.nowSeconds());
-  const idempotency = new StripeIdempotencyStore(db, clock);
-  const faults = new FaultInjector();
-  const requests = new RequestCounter();
+  const parts: EmulatorParts = {
+    db,
+    clock,
+    log,
+    webhooks,
+    idempotency: new StripeIdempotencyStore(db, clock),
+    faults: new FaultInjector(),
+    requests: new RequestCounter(),
+    api: apiRoutes(db, clock),
+    admin: [],
+  };
   let url = "";
+  parts.admin = adminRoutes(parts, new StripePayments(db, webhooks, () => clock.nowSeconds()), () => ({ stripe_url: url, stripe_keys: keys }));
 
-  const api: StripeRoute[] = [
+  const active = new Set<Promise<void>>();
+  const server = http.createServer((req, res) => {
+    const p = handleRequest(parts, req, res)
+      .catch((err: unknown) => {
+        log(`stripe ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+        if (!res.headersSent) writeJson(res, 400, JSON.stringify(invalidParam("The request could not be parsed.").toBody()), {});
+        else res.destroy();
+      })
+      .finally(() => active.delete(p));
+    active.add(p);
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  url = baseUrl(addr);
+  webhooks.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: addr.port,
+    keys,
+    webhooks,
+    close: () =>
+      (closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await webhooks.stop();
+        await Promise.allSettled([...active]);
+        server.closeAllConnections();
+        await closed;
+      })()),
+  };
+}
+
+/** What the request handler and the admin routes share. */
+interface EmulatorParts {
+  db: SandboxDb;
+  clock: SandboxClock;
+  log: (line: string) => void;
+  webhooks: StripeWebhookService;
+  idempotency: StripeIdempotencyStore;
+  faults: FaultInjector;
+  requests: RequestCounter;
+  /** Stripe's v1 routes, authenticated with a key. */
+  api: StripeRoute[];
+  /** The emulator's own `/_stripe/*` routes (simulations, delivery log, faults), JSON and keyless. */
+  admin: StripeRoute[];
+}
+
+/** Stripe's v1 routes the emulator serves. */
+function apiRoutes(db: SandboxDb, clock: SandboxClock): StripeRoute[] {
+  return [
     { method: "GET", pattern: "/v1/account", handler: ({ auth, query }) => (rejectUnknownParams(query, ["expand"]), accountObject(auth.account)) },
     {
       method: "GET",
@@ -179,14 +246,18 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions): Promise<
       }),
     ),
   ];
+}
 
+/** The `/_stripe/*` routes: simulations that emit events, the delivery log, fault rules, request counts. */
+function adminRoutes(parts: EmulatorParts, payments: StripePayments, info: () => unknown): StripeRoute[] {
+  const { db, clock, webhooks, faults, requests } = parts;
   const withDeliveries = async (result: Record<string, unknown> & Emitted, wait: boolean): Promise<Record<string, unknown>> => {
     const deliveries: StripeDelivery[] = wait ? await webhooks.settleFirstAttempts(result.deliveries.map((d) => d.id)) : result.deliveries;
     return { ...result, deliveries };
   };
 
-  const admin: StripeRoute[] = [
-    { method: "GET", pattern: "/_stripe/info", handler: () => ({ stripe_url: url, stripe_keys: keys }) },
+  return [
+    { method: "GET", pattern: "/_stripe/info", handler: info },
     {
       method: "POST",
       pattern: "/_stripe/test_event",
@@ -250,118 +321,79 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions): Promise<
     { method: "GET", pattern: "/_stripe/requests", handler: () => requests.snapshot() },
     { method: "DELETE", pattern: "/_stripe/requests", handler: () => (requests.reset(), requests.snapshot()) },
   ];
+}
 
-  const active = new Set<Promise<void>>();
-  const server = http.createServer((req, res) => {
-    const p = handle(req, res)
-      .catch((err: unknown) => {
-        log(`stripe ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
-        if (!res.headersSent) writeJson(res, 400, JSON.stringify(invalidParam("The request could not be parsed.").toBody()), {});
-        else res.destroy();
-      })
-      .finally(() => active.delete(p));
-    active.add(p);
-  });
-  server.keepAliveTimeout = 5_000;
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const started = Date.now();
-    const method = (req.method ?? "GET").toUpperCase();
-    const rawUrl = req.url ?? "/";
-    const target = new URL(rawUrl.startsWith("/") ? `http://stripe.invalid${rawUrl}` : rawUrl);
-    const path = target.pathname;
-    const isAdmin = path === "/_stripe" || path.startsWith("/_stripe/");
-    const headers: Record<string, string> = { "Request-Id": newRequestId() };
-    if (!isAdmin) headers["Stripe-Version"] = header(req, "stripe-version") ?? DEFAULT_STRIPE_API_VERSION;
-    const match = matchRoute(isAdmin ? admin : api, method, path);
-    let status = 200;
-    let body: string;
-    let idem: { key: string; apiKey: string } | undefined;
-    if (!isAdmin) requests.record(method, match.route ? `${method} ${match.route.pattern}` : `${method} ${path}`);
-    try {
-      const raw = (await readBody(req)).toString("utf8");
-      if (!isAdmin) {
-        const plan = faults.plan(method, path);
-        if (plan.latency?.latency_ms) await new Promise((r) => setTimeout(r, plan.latency?.latency_ms));
-        if (plan.status) {
-          if (plan.status.retry_after !== undefined) headers["Retry-After"] = String(plan.status.retry_after);
-          const s = plan.status.status ?? 500;
-          throw s === 429
-            ? new StripeApiError(429, "invalid_request_error", "Too many requests (injected by a sandbox fault rule).", undefined, "rate_limit")
-            : new StripeApiError(s, "api_error", `HTTP ${s} injected by a sandbox fault rule; retry the request.`);
-        }
+/** Answers one request: routing, injected faults, auth, body parsing, idempotency, the handler. */
+async function handleRequest(parts: EmulatorParts, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const { db, log, faults, requests, idempotency } = parts;
+  const started = Date.now();
+  const method = (req.method ?? "GET").toUpperCase();
+  const rawUrl = req.url ?? "/";
+  const target = new URL(rawUrl.startsWith("/") ? `http://stripe.invalid${rawUrl}` : rawUrl);
+  const path = target.pathname;
+  const isAdmin = path === "/_stripe" || path.startsWith("/_stripe/");
+  const headers: Record<string, string> = { "Request-Id": newRequestId() };
+  if (!isAdmin) headers["Stripe-Version"] = header(req, "stripe-version") ?? DEFAULT_STRIPE_API_VERSION;
+  const match = matchRoute(isAdmin ? parts.admin : parts.api, method, path);
+  let status = 200;
+  let body: string;
+  let idem: { key: string; apiKey: string } | undefined;
+  if (!isAdmin) requests.record(method, match.route ? `${method} ${match.route.pattern}` : `${method} ${path}`);
+  try {
+    const raw = (await readBody(req)).toString("utf8");
+    if (!isAdmin) {
+      const plan = faults.plan(method, path);
+      if (plan.latency?.latency_ms) await new Promise((r) => setTimeout(r, plan.latency?.latency_ms));
+      if (plan.status) {
+        if (plan.status.retry_after !== undefined) headers["Retry-After"] = String(plan.status.retry_after);
+        const s = plan.status.status ?? 500;
+        throw s === 429
+          ? new StripeApiError(429, "invalid_request_error", "Too many requests (injected by a sandbox fault rule).", undefined, "rate_limit")
+          : new StripeApiError(s, "api_error", `HTTP ${s} injected by a sandbox fault rule; retry the request.`);
       }
-      const auth = isAdmin ? (undefined as unknown as StripeAuth) : authenticateStripe(db, header(req, "authorization"));
-      if (!match.route) {
-        throw new StripeApiError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}). The Stripe emulator serves only the routes listed at the top of sandbox/stripe/server.ts.`);
-      }
-      const query = parseForm(target.search.slice(1));
-      let parsed: FormObject & Record<string, unknown> = {};
-      if (isAdmin) parsed = method === "POST" ? parseJson(raw) : {};
-      else if (method === "POST") {
-        if (/application\/json/i.test(header(req, "content-type") ?? "") && raw.trim() !== "") {
-          throw invalidParam("Invalid request: Stripe's v1 API takes application/x-www-form-urlencoded bodies (e.g. url=…&enabled_events[0]=…), not JSON.");
-        }
-        // stripe-node sends POST parameters in the body; Stripe also accepts them in the query.
-        parsed = { ...query, ...parseForm(raw) };
-      } else if (method === "DELETE") parsed = query;
-
-      const idemKey = header(req, "idempotency-key");
-      if (!isAdmin && method === "POST" && idemKey !== undefined) {
-        headers["Idempotency-Key"] = idemKey;
-        const decision = idempotency.begin(auth.key, idemKey, method, path, parsed);
-        if (decision.kind === "replay") {
-          headers["Idempotent-Replayed"] = "true";
-          status = decision.status;
-          body = decision.body;
-          return finish();
-        }
-        idem = { key: idemKey, apiKey: auth.key };
-      }
-      const result = await match.route.handler({ params: match.params, query, body: parsed, auth });
-      body = JSON.stringify(result);
-    } catch (err) {
-      const e = err instanceof ApiError ? new StripeApiError(err.status, "invalid_request_error", err.message, err.param) : toStripeError(err);
-      if (e.status === 500 && !(err instanceof StripeApiError)) log(`stripe ${method} ${path}: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
-      status = e.status;
-      body = JSON.stringify(e.toBody());
     }
-    if (idem) idempotency.complete(idem.apiKey, idem.key, status, body);
-    return finish();
-
-    function finish(): void {
-      log(`stripe ${method} ${path} -> ${status} (${Date.now() - started} ms)`);
-      writeJson(res, status, body, headers);
+    const auth = isAdmin ? (undefined as unknown as StripeAuth) : authenticateStripe(db, header(req, "authorization"));
+    if (!match.route) {
+      throw new StripeApiError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}). The Stripe emulator serves only the routes listed at the top of sandbox/stripe/server.ts.`);
     }
+    const query = parseForm(target.search.slice(1));
+    let parsed: FormObject & Record<string, unknown> = {};
+    if (isAdmin) parsed = method === "POST" ? parseJson(raw) : {};
+    else if (method === "POST") {
+      if (/application\/json/i.test(header(req, "content-type") ?? "") && raw.trim() !== "") {
+        throw invalidParam("Invalid request: Stripe's v1 API takes application/x-www-form-urlencoded bodies (e.g. url=…&enabled_events[0]=…), not JSON.");
+      }
+      // stripe-node sends POST parameters in the body; Stripe also accepts them in the query.
+      parsed = { ...query, ...parseForm(raw) };
+    } else if (method === "DELETE") parsed = query;
+
+    const idemKey = header(req, "idempotency-key");
+    if (!isAdmin && method === "POST" && idemKey !== undefined) {
+      headers["Idempotency-Key"] = idemKey;
+      const decision = idempotency.begin(auth.key, idemKey, method, path, parsed);
+      if (decision.kind === "replay") {
+        headers["Idempotent-Replayed"] = "true";
+        status = decision.status;
+        body = decision.body;
+        return finish();
+      }
+      idem = { key: idemKey, apiKey: auth.key };
+    }
+    const result = await match.route.handler({ params: match.params, query, body: parsed, auth });
+    body = JSON.stringify(result);
+  } catch (err) {
+    const e = err instanceof ApiError ? new StripeApiError(err.status, "invalid_request_error", err.message, err.param) : toStripeError(err);
+    if (e.status === 500 && !(err instanceof StripeApiError)) log(`stripe ${method} ${path}: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
+    status = e.status;
+    body = JSON.stringify(e.toBody());
   }
+  if (idem) idempotency.complete(idem.apiKey, idem.key, status, body);
+  return finish();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  url = baseUrl(addr);
-  webhooks.start();
-
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    port: addr.port,
-    keys,
-    webhooks,
-    close: () =>
-      (closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        await webhooks.stop();
-        await Promise.allSettled([...active]);
-        server.closeAllConnections();
-        await closed;
-      })()),
-  };
+  function finish(): void {
+    log(`stripe ${method} ${path} -> ${status} (${Date.now() - started} ms)`);
+    writeJson(res, status, body, headers);
+  }
 }
 
 function matchRoute(routes: readonly StripeRoute[], method: string, path: string): { route: StripeRoute; params: Record<string, string> } | { route: undefined; params: Record<string, string> } {
