@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { resourceProps } from "./resourceProps";
 import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of a commission rule (checklist item 6). Money in integer minor units. */
@@ -41,7 +42,7 @@ export class CommissionRule extends pulumi.dynamic.Resource {
     super(
       commissionRuleProvider,
       name,
-      { ...args, resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`, ruleId: undefined, livemode: undefined },
+      resourceProps(args, ["ruleId", "livemode"], name),
       refuseImport(opts, "selgeo:CommissionRule", "adoptId: cr_… in selgeo:commissionRules.<name>"),
       "selgeo",
       "CommissionRule",

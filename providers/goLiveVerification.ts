@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { resourceProps } from "./resourceProps";
 import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** What `GoLiveVerification` checks. */
@@ -28,6 +29,6 @@ export class GoLiveVerification extends pulumi.dynamic.Resource {
   declare public readonly verifiedAt: pulumi.Output<string>;
 
   constructor(name: string, args: GoLiveVerificationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(goLiveVerificationProvider, name, { ...args, checks: undefined, verifiedAt: undefined }, refuseImport(opts, "selgeo:GoLiveVerification", "nothing: it is a record of checks, just run `pulumi up`"), "selgeo", "GoLiveVerification");
+    super(goLiveVerificationProvider, name, resourceProps(args, ["checks", "verifiedAt"]), refuseImport(opts, "selgeo:GoLiveVerification", "nothing: it is a record of checks, just run `pulumi up`"), "selgeo", "GoLiveVerification");
   }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { resourceProps } from "./resourceProps";
 import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of the affiliate program (checklist item 8). */
@@ -31,15 +32,7 @@ export class Program extends pulumi.dynamic.Resource {
     super(
       programProvider,
       name,
-      {
-        ...args,
-        resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-        programId: undefined,
-        inviteUrl: undefined,
-        applicationUrl: undefined,
-        livemode: undefined,
-        activatedAt: undefined,
-      },
+      resourceProps(args, ["programId", "inviteUrl", "applicationUrl", "livemode", "activatedAt"], name),
       refuseImport(opts, "selgeo:Program", "selgeo:program.adoptId: prog_…"),
       "selgeo",
       "Program",

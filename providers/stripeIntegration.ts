@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { resourceProps } from "./resourceProps";
 import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of Selgeo's Stripe integration (checklist item 2). */
@@ -27,15 +28,7 @@ export class SelgeoStripeIntegration extends pulumi.dynamic.Resource {
     super(
       stripeIntegrationProvider,
       name,
-      {
-        ...args,
-        connected: undefined,
-        livemode: undefined,
-        webhookUrl: undefined,
-        webhookSecretConfigured: undefined,
-        webhookSecretFingerprint: undefined,
-        feeDataAvailable: undefined,
-      },
+      resourceProps(args, ["connected", "livemode", "webhookUrl", "webhookSecretConfigured", "webhookSecretFingerprint", "feeDataAvailable"]),
       refuseImport(opts, "selgeo:StripeIntegration", "nothing: `pulumi up` connects the existing integration in place"),
       "selgeo",
       "StripeIntegration",

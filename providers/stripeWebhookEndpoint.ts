@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { resourceProps } from "./resourceProps";
 import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of the Stripe webhook endpoint that feeds Selgeo (checklist item 2). */
@@ -35,16 +36,7 @@ export class StripeWebhookEndpoint extends pulumi.dynamic.Resource {
     super(
       stripeWebhookEndpointProvider,
       name,
-      {
-        ...args,
-        resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-        stripeEndpointId: undefined,
-        status: undefined,
-        livemode: undefined,
-        secretArn: undefined,
-        secretVersionId: undefined,
-        secretFingerprint: undefined,
-      },
+      resourceProps(args, ["stripeEndpointId", "status", "livemode", "secretArn", "secretVersionId", "secretFingerprint"], name),
       refuseImport(opts, "stripe:WebhookEndpoint", "selgeo:stripe.adoptId: we_…"),
       "stripe",
       "WebhookEndpoint",

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { resourceProps } from "./resourceProps";
 import { refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of a Selgeo webhook endpoint (checklist item 4). */
@@ -43,18 +44,7 @@ export class WebhookEndpoint extends pulumi.dynamic.Resource {
   declare public readonly secretState: pulumi.Output<string>;
 
   constructor(name: string, args: WebhookEndpointArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = {
-      ...args,
-      resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-      endpointId: undefined,
-      status: undefined,
-      livemode: undefined,
-      secretArn: undefined,
-      secretVersionId: undefined,
-      secretFingerprint: undefined,
-      secretState: undefined,
-      created: undefined,
-    };
+    const props = resourceProps(args, ["endpointId", "status", "livemode", "secretArn", "secretVersionId", "secretFingerprint", "secretState", "created"], name);
     super(webhookEndpointProvider, name, props, refuseImport(opts, "selgeo:WebhookEndpoint", "adoptId: we_… in selgeo:webhookEndpoints.<name>"), "selgeo", "WebhookEndpoint");
   }
 }
