@@ -14,11 +14,10 @@ import { signingSecrets } from "./endpoints";
 import { ApiError } from "./errors";
 import { newId } from "./ids";
 import { postWebhook } from "./postWebhook";
+import { RetryWorker } from "./retryWorker";
 
 /** How long a receiver may take to answer, milliseconds. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
-/** Worker poll interval, milliseconds. */
-export const WORKER_INTERVAL_MS = 200;
 /** Deliveries the worker starts per tick: keeps one slow receiver from being flooded. */
 const WORKER_BATCH = 50;
 
@@ -64,34 +63,14 @@ export function deliveryObject(row: DeliveryRow): WebhookDelivery {
 export type Logger = (message: string) => void;
 
 /** Creates events, sends deliveries and runs the retry worker for one sandbox. */
-export class DeliveryService {
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly aborts = new Set<AbortController>();
-  private timer: NodeJS.Timeout | undefined;
-  private closed = false;
-
+export class DeliveryService extends RetryWorker {
   constructor(
     private readonly db: SandboxDb,
     private readonly clock: SandboxClock,
-    private readonly log: Logger = () => {},
+    log: Logger = () => {},
     private readonly timeoutMs: number = DELIVERY_TIMEOUT_MS,
-  ) {}
-
-  /** Starts the background worker. */
-  start(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setInterval(() => void this.processDue(), WORKER_INTERVAL_MS);
-    // The worker alone must not keep a process (e.g. a test runner) alive.
-    this.timer.unref();
-  }
-
-  /** Stops the worker and aborts attempts in flight; their deliveries stay due and resume after a restart. */
-  async stop(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    for (const c of this.aborts) c.abort();
-    await Promise.allSettled([...this.inFlight.values()]);
+  ) {
+    super(log, "delivery");
   }
 
   /**
@@ -147,30 +126,16 @@ export class DeliveryService {
     return deliveryObject(this.getRow(row.id));
   }
 
-  /** Starts every due delivery that is not already in flight, and waits for all in-flight attempts. */
-  async processDue(): Promise<void> {
-    if (this.closed) return;
+  protected dueIds(): string[] {
     const due = this.db
       .prepare(
         "SELECT id FROM webhook_deliveries WHERE next_retry_at IS NOT NULL AND next_retry_at <= ? AND status IN ('pending', 'failed') ORDER BY next_retry_at, seq LIMIT ?",
       )
       .all(this.clock.nowSeconds(), WORKER_BATCH + this.inFlight.size) as { id: string }[];
-    for (const { id } of due) if (!this.inFlight.has(id)) void this.attempt(id);
-    await Promise.allSettled([...this.inFlight.values()]);
+    return due.map((d) => d.id);
   }
 
-  /** One attempt at a time per delivery; a concurrent caller shares the running one. */
-  private attempt(id: string): Promise<void> {
-    const running = this.inFlight.get(id);
-    if (running) return running;
-    const p = this.send(id)
-      .catch((err: unknown) => this.log(`delivery ${id}: unexpected error ${(err as Error).stack ?? String(err)}`))
-      .finally(() => this.inFlight.delete(id));
-    this.inFlight.set(id, p);
-    return p;
-  }
-
-  private async send(id: string): Promise<void> {
+  protected async send(id: string): Promise<void> {
     const row = this.getRow(id);
     const endpoint = this.db.prepare("SELECT * FROM webhook_endpoints WHERE id = ?").get(row.endpoint_id) as EndpointRow | undefined;
     if (!endpoint) {
@@ -185,19 +150,14 @@ export class DeliveryService {
     // an advanced sandbox clock would push them outside its tolerance.
     const t = Math.floor(this.clock.realNowMs() / 1000);
     const secrets = row.forge_signature ? [generateWebhookSecret()] : signingSecrets(endpoint, this.clock.nowSeconds());
-    const controller = new AbortController();
-    this.aborts.add(controller);
-    let outcome: { status: number | null; error: string | null };
-    try {
-      outcome = await postWebhook(endpoint.url, payload, {
+    const outcome = await this.abortable((signal) =>
+      postWebhook(endpoint.url, payload, {
         "User-Agent": "Selgeo-Sandbox/1 (+webhooks)",
         [SELGEO_SIGNATURE_HEADER]: buildSignatureHeader(t, secrets, payload),
         "Selgeo-Event-Id": row.event_id,
         "Selgeo-Delivery-Id": row.id,
-      }, this.timeoutMs, controller.signal);
-    } finally {
-      this.aborts.delete(controller);
-    }
+      }, this.timeoutMs, signal),
+    );
     if (this.closed) return; // shutting down: leave the delivery due; it is retried after a restart
     this.recordAttempt(row, outcome.status, outcome.error);
   }

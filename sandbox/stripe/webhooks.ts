@@ -19,6 +19,7 @@ import type { SandboxDb } from "../db";
 import { newId } from "../ids";
 import type { StripeEndpointRow } from "./endpoints";
 import { postWebhook } from "../postWebhook";
+import { RetryWorker } from "../retryWorker";
 import { signPayload } from "@selgeo-golive/runtime";
 
 /** The API version events are rendered in when an endpoint has none: the version stripe-node 23.1 pins. */
@@ -27,7 +28,6 @@ export const DEFAULT_STRIPE_API_VERSION = "2026-10-28.endive";
 export const STRIPE_RETRY_DELAYS_MS: readonly number[] = [1_000, 5_000, 30_000];
 /** How long a receiver may take to answer, ms. */
 export const STRIPE_DELIVERY_TIMEOUT_MS = 10_000;
-const WORKER_INTERVAL_MS = 200;
 
 /** A Stripe `event` object. */
 export interface StripeEvent {
@@ -103,35 +103,20 @@ export function stripeSignatureHeader(secret: string, timestamp: number, body: s
 }
 
 /** Creates events, delivers them and retries failures for one emulator. */
-export class StripeWebhookService {
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly aborts = new Set<AbortController>();
-  private timer: NodeJS.Timeout | undefined;
-  private closed = false;
-
+export class StripeWebhookService extends RetryWorker {
   constructor(
     private readonly db: SandboxDb,
     private readonly clock: SandboxClock,
-    private readonly log: (line: string) => void = () => {},
+    log: (line: string) => void = () => {},
     private readonly timeoutMs: number = STRIPE_DELIVERY_TIMEOUT_MS,
-  ) {}
-
-  /** Starts the retry worker (unref'd: it alone never keeps a process alive). */
-  start(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setInterval(() => void this.processDue(), WORKER_INTERVAL_MS);
-    this.timer.unref();
-    // Deliveries that were due when the previous process stopped go out now.
-    setImmediate(() => void this.processDue());
+  ) {
+    super(log, "stripe delivery");
   }
 
-  /** Stops the worker and aborts attempts in flight; they stay due and resume after a restart. */
-  async stop(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    for (const c of this.aborts) c.abort();
-    await Promise.allSettled([...this.inFlight.values()]);
+  /** Starts the retry worker; deliveries that were due when the previous process stopped go out now. */
+  override start(): void {
+    super.start();
+    setImmediate(() => void this.processDue());
   }
 
   /**
@@ -218,28 +203,14 @@ export class StripeWebhookService {
     return rows.map(deliveryObject);
   }
 
-  /** Starts every due delivery not already in flight and waits for the attempts in flight. */
-  async processDue(): Promise<void> {
-    if (this.closed) return;
+  protected dueIds(): string[] {
     const due = this.db
       .prepare("SELECT id FROM stripe_emu_deliveries WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT 50")
       .all(this.clock.realNowMs()) as { id: string }[];
-    for (const { id } of due) if (!this.inFlight.has(id)) void this.attempt(id);
-    await Promise.allSettled([...this.inFlight.values()]);
+    return due.map((d) => d.id);
   }
 
-  /** One attempt at a time per delivery; a concurrent caller shares the running one. */
-  private attempt(id: string): Promise<void> {
-    const running = this.inFlight.get(id);
-    if (running) return running;
-    const p = this.send(id)
-      .catch((err: unknown) => this.log(`stripe delivery ${id}: unexpected error ${(err as Error).stack ?? String(err)}`))
-      .finally(() => this.inFlight.delete(id));
-    this.inFlight.set(id, p);
-    return p;
-  }
-
-  private async send(id: string): Promise<void> {
+  protected async send(id: string): Promise<void> {
     const row = this.getRow(id);
     if (row.status !== "pending") return;
     const endpoint = this.db.prepare("SELECT * FROM stripe_emu_webhook_endpoints WHERE id = ?").get(row.endpoint_id) as StripeEndpointRow | undefined;
@@ -250,21 +221,16 @@ export class StripeWebhookService {
     }
     // Signature timestamps are real time: the receiver checks them against its own clock.
     const t = Math.floor(this.clock.realNowMs() / 1000);
-    const controller = new AbortController();
-    this.aborts.add(controller);
-    let outcome: { status: number | null; error: string | null };
-    try {
-      outcome = await postWebhook(
+    const outcome = await this.abortable((signal) =>
+      postWebhook(
         row.url,
         row.body,
         { "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)", "Stripe-Signature": stripeSignatureHeader(endpoint.secret, t, row.body) },
         this.timeoutMs,
-        controller.signal,
+        signal,
         "application/json; charset=utf-8",
-      );
-    } finally {
-      this.aborts.delete(controller);
-    }
+      ),
+    );
     if (this.closed) return; // shutting down: the delivery stays due and resumes after a restart
     const attempts = row.attempts + 1;
     const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
