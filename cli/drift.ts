@@ -13,6 +13,7 @@ import { assertReachable, passphraseProblem } from "./stackErrors";
 import { countByKind, driftFromSteps, normaliseSteps, unmanagedStripeEndpoints, type DriftItem } from "./driftReport";
 import { checkpointHint } from "./checkpointHealth";
 import { pulumiPath, resolvePulumi } from "./pulumiCli";
+import { parseOrUsage } from "./usage";
 
 export const DRIFT_USAGE = `usage: golive drift --stack NAME [--json] [--remediate [--delete-unmanaged]] [--cwd DIR] [--backend-url URL] [--color auto|always|never]
 
@@ -252,15 +253,8 @@ function fmt(v: unknown): string {
 }
 
 export async function driftCommand(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(DRIFT_USAGE);
-    return 0;
-  }
-  const o = parseDriftArgs(argv);
-  if (typeof o === "string") {
-    process.stderr.write(`golive drift: ${o}\n\n${DRIFT_USAGE}`);
-    return 1;
-  }
+  const o = parseOrUsage("drift", argv, DRIFT_USAGE, parseDriftArgs);
+  if (typeof o === "number") return o;
   try {
     const stack = await selectStack(o);
     await assertStackReachable(stack);

@@ -15,6 +15,7 @@ import type {
   SelgeoClient,
   WebhookDelivery,
 } from "@selgeo-golive/runtime";
+import { parseOrUsage } from "./usage";
 
 export const MONITOR_USAGE = `usage: golive monitor --stack NAME [--json] [--since ISO] [--retry-failed] [--cwd DIR] [--backend-url URL] [--first N]
 
@@ -253,15 +254,8 @@ export function formatMonitorReport(r: MonitorReport): string {
 }
 
 export async function monitorCommand(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(MONITOR_USAGE);
-    return 0;
-  }
-  const o = parseMonitorArgs(argv);
-  if (typeof o === "string") {
-    process.stderr.write(`golive monitor: ${o}\n\n${MONITOR_USAGE}`);
-    return 1;
-  }
+  const o = parseOrUsage("monitor", argv, MONITOR_USAGE, parseMonitorArgs);
+  if (typeof o === "number") return o;
   try {
     const { selectStack } = await import("./drift");
     const stack = await selectStack({ stack: o.stack, cwd: o.cwd, backendUrl: o.backendUrl });

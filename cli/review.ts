@@ -12,6 +12,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { cleanError, selectStack } from "./drift";
 import { REPO_ROOT } from "./pulumiCli";
 import { formatJson, formatMarkdown, formatText, reviewExitCode, reviewFromEvents, type Review } from "./reviewReport";
+import { parseOrUsage } from "./usage";
 
 export const REVIEW_FORMATS = ["text", "markdown", "json"] as const;
 export type ReviewFormat = (typeof REVIEW_FORMATS)[number];
@@ -110,15 +111,8 @@ export async function runReview(o: ReviewOptions): Promise<Review> {
 }
 
 export async function reviewCommand(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(REVIEW_USAGE);
-    return 0;
-  }
-  const o = parseReviewArgs(argv);
-  if (typeof o === "string") {
-    process.stderr.write(`golive review: ${o}\n\n${REVIEW_USAGE}`);
-    return 1;
-  }
+  const o = parseOrUsage("review", argv, REVIEW_USAGE, parseReviewArgs);
+  if (typeof o === "number") return o;
   try {
     const review = await runReview(o);
     const render = o.format === "markdown" ? formatMarkdown : o.format === "json" ? formatJson : formatText;

@@ -310,16 +310,26 @@ export function openDatabase(dataDir: string): SandboxDb {
 }
 
 function migrate(db: SandboxDb): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(
-      `the sandbox database has schema version ${current}, newer than this sandbox supports (${MIGRATIONS.length}); use a newer sandbox or a fresh --data-dir`,
-    );
+  applyMigrations(db, MIGRATIONS, "the sandbox database", {
+    read: () => db.pragma("user_version", { simple: true }) as number,
+    write: (v) => db.pragma(`user_version = ${v}`),
+  });
+}
+
+/**
+ * Runs the migrations a database has not had yet, each in a transaction with its version bump, and
+ * refuses a database newer than the list (`what` names it in that error). The Selgeo tables keep
+ * their version in `PRAGMA user_version`, the Stripe emulator's in a `meta` key.
+ */
+export function applyMigrations(db: SandboxDb, migrations: readonly string[], what: string, version: { read(): number; write(v: number): void }): void {
+  const current = version.read();
+  if (current > migrations.length) {
+    throw new Error(`${what} has schema version ${current}, newer than this sandbox supports (${migrations.length}); use a newer sandbox or a fresh --data-dir`);
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
+      db.exec(migrations[v]);
+      version.write(v + 1);
     })();
   }
 }

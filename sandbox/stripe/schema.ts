@@ -9,7 +9,7 @@
  * have to renumber the other's migrations. Same rule as there: append, never edit.
  */
 import type { SandboxDb } from "../db";
-import { getMeta, setMeta } from "../db";
+import { applyMigrations, getMeta, setMeta } from "../db";
 
 const VERSION_KEY = "stripe_emu_schema_version";
 
@@ -97,12 +97,8 @@ const MIGRATIONS: readonly string[] = [
 
 /** Creates or upgrades the emulator's tables. */
 export function migrateStripeSchema(db: SandboxDb): void {
-  db.transaction(() => {
-    const current = Number(getMeta(db, VERSION_KEY) ?? "0");
-    if (current > MIGRATIONS.length) {
-      throw new Error(`the Stripe emulator tables have schema version ${current}, newer than this sandbox supports (${MIGRATIONS.length}); use a newer sandbox or a fresh --data-dir`);
-    }
-    for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
-    if (current !== MIGRATIONS.length) setMeta(db, VERSION_KEY, String(MIGRATIONS.length));
-  })();
+  applyMigrations(db, MIGRATIONS, "the Stripe emulator tables", {
+    read: () => Number(getMeta(db, VERSION_KEY) ?? "0"),
+    write: (v) => setMeta(db, VERSION_KEY, String(v)),
+  });
 }
