@@ -1,5 +1,5 @@
 /** Low-level HTTP helpers: reading bodies, writing JSON. */
-import type { IncomingMessage, ServerResponse } from "http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "http";
 import { ApiError, invalidRequest } from "./errors";
 
 /** Largest request body accepted, bytes. */
@@ -59,4 +59,31 @@ export function writeJson(res: ServerResponse, status: number, body: string, hea
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   return new ApiError(500, "api_error", "internal_error", "The sandbox hit an unexpected error; see its stderr log. This is a bug in the sandbox.");
+}
+
+/**
+ * An HTTP server for the sandbox and the Stripe emulator: each request is tracked in `active` until
+ * answered (close() waits for them), and a handler that throws (e.g. a request line the URL parser
+ * rejects) is logged and answered 400 with `badRequestBody`, never crashing the process.
+ */
+export function trackedServer(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  log: (line: string) => void,
+  logPrefix: string,
+  badRequestBody: string,
+): { server: Server; active: Set<Promise<void>> } {
+  const active = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const p = handle(req, res)
+      .catch((err: unknown) => {
+        log(`${logPrefix}${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+        if (!res.headersSent) writeJson(res, 400, badRequestBody, {});
+        else res.destroy();
+      })
+      .finally(() => active.delete(p));
+    active.add(p);
+  });
+  // Close idle keep-alive sockets promptly so close() is not held up by clients' pools.
+  server.keepAliveTimeout = 5_000;
+  return { server, active };
 }

@@ -54,7 +54,7 @@ import { DeliveryService } from "./deliveries";
 import { ApiError } from "./errors";
 import type { FaultRule } from "./faults";
 import { FaultInjector } from "./faults";
-import { parseJsonObject, readBody, toApiError, writeJson } from "./http";
+import { parseJsonObject, readBody, toApiError, trackedServer, writeJson } from "./http";
 import { IdempotencyStore, MAX_IDEMPOTENCY_KEY_LENGTH } from "./idempotency";
 import { newRequestId } from "./ids";
 import type { BucketState } from "./rateLimit";
@@ -148,20 +148,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     info: () => info,
   };
   const router = new Router(ALL_ROUTES);
-  const active = new Set<Promise<void>>();
-  const server = http.createServer((req, res) => {
-    const p = handleRequest(req, res, router, services, log)
-      .catch((err: unknown) => {
-        // Last resort (e.g. a request line the URL parser rejects): never crash the process.
-        log(`${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
-        if (!res.headersSent) writeJson(res, 400, JSON.stringify({ error: { type: "invalid_request_error", code: "bad_request", message: "The request could not be parsed." } }), {});
-        else res.destroy();
-      })
-      .finally(() => active.delete(p));
-    active.add(p);
-  });
-  // Close idle keep-alive sockets promptly so close() is not held up by clients' pools.
-  server.keepAliveTimeout = 5_000;
+  const { server, active } = trackedServer(
+    (req, res) => handleRequest(req, res, router, services, log),
+    log,
+    "",
+    JSON.stringify({ error: { type: "invalid_request_error", code: "bad_request", message: "The request could not be parsed." } }),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

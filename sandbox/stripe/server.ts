@@ -47,7 +47,7 @@ import type { SandboxClock } from "../clock";
 import type { SandboxDb } from "../db";
 import { ApiError } from "../errors";
 import { FaultInjector } from "../faults";
-import { readBody, writeJson } from "../http";
+import { readBody, trackedServer, writeJson } from "../http";
 import { newRequestId } from "../ids";
 import { RequestCounter } from "../requestCounter";
 import type { StripeAuth, StripeKeys } from "./accounts";
@@ -140,18 +140,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions): Promise<
   let url = "";
   parts.admin = adminRoutes(parts, new StripePayments(db, webhooks, () => clock.nowSeconds()), () => ({ stripe_url: url, stripe_keys: keys }));
 
-  const active = new Set<Promise<void>>();
-  const server = http.createServer((req, res) => {
-    const p = handleRequest(parts, req, res)
-      .catch((err: unknown) => {
-        log(`stripe ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
-        if (!res.headersSent) writeJson(res, 400, JSON.stringify(invalidParam("The request could not be parsed.").toBody()), {});
-        else res.destroy();
-      })
-      .finally(() => active.delete(p));
-    active.add(p);
-  });
-  server.keepAliveTimeout = 5_000;
+  const { server, active } = trackedServer((req, res) => handleRequest(parts, req, res), log, "stripe ", JSON.stringify(invalidParam("The request could not be parsed.").toBody()));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
