@@ -1,6 +1,7 @@
 /**
- * Helpers for the sandbox contract tests: a sandbox on a free port with its own temp data dir,
- * a small JSON client over real HTTP, and a real webhook receiver.
+ * Helpers for the sandbox contract tests (and the Stripe emulator's): a sandbox on a free port with
+ * its own temp data dir and SQLite database, a small JSON client over real HTTP, and a real webhook
+ * receiver.
  */
 import * as fs from "fs";
 import * as http from "http";
@@ -10,6 +11,7 @@ import * as path from "path";
 import { ErrorBody } from "../../../runtime/src/schemas";
 import type { RunningSandbox, SandboxOptions } from "../../../sandbox/server";
 import { startSandbox } from "../../../sandbox/server";
+import { afterAll, beforeAll } from "vitest";
 
 /** A fresh temp dir (the caller removes it). */
 export function tempDir(): string {
@@ -19,6 +21,32 @@ export function tempDir(): string {
 /** A sandbox on port 0; without `dataDir` it gets a fresh temp dir that `close` removes. */
 export async function startTestSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
   return startSandbox({ port: 0, ...opts });
+}
+
+/** A running sandbox with its default merchant's keys at hand. */
+export interface TestSandbox extends RunningSandbox {
+  /** Test-mode secret key. */
+  sk: string;
+  /** Live-mode secret key. */
+  liveSk: string;
+  /** Test-mode publishable key. */
+  pk: string;
+}
+
+/**
+ * A sandbox for the current file or describe block: started (port 0, fresh data dir and database)
+ * in `beforeAll`, closed in `afterAll`; the returned object is filled in before the first test.
+ */
+export function useSandbox(opts: SandboxOptions = {}): TestSandbox {
+  const sb = {} as TestSandbox;
+  beforeAll(async () => {
+    const running = await startTestSandbox(opts);
+    Object.assign(sb, running, { sk: running.info.keys.test.sk, liveSk: running.info.keys.live.sk, pk: running.info.keys.test.pk });
+  });
+  afterAll(async () => {
+    await sb.close?.();
+  });
+  return sb;
 }
 
 /** A JSON response: status, headers and the parsed body. */
