@@ -12,7 +12,7 @@ import path from "node:path";
 import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type Stripe from "stripe";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stripeFor } from "../contract/stripe/helpers";
+import { stripeFor } from "../contract/sandbox/stripe/helpers";
 import { useRehearsal } from "./helpers/rehearsal";
 
 const rig = useRehearsal(

@@ -7,7 +7,7 @@
 import type Stripe from "stripe";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readGeneratedSecret } from "../../runtime/src/secrets";
-import { stripeFor } from "../contract/stripe/helpers";
+import { stripeFor } from "../contract/sandbox/stripe/helpers";
 import { signedWith, useRehearsal, waitFor } from "./helpers/rehearsal";
 
 const secrets = new Map<string, string>();

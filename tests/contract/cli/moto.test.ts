@@ -10,7 +10,7 @@ import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MotoNotInstalledError, pinnedMotoVersion, installedMotoVersion, startMoto } from "../../../cli/moto";
-import { useMoto } from "./helpers";
+import { useMoto } from "../runtime/secrets/helpers";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 

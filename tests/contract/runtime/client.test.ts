@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SelgeoClient, SelgeoTrackingClient } from "../../../runtime/src/client";
 import { SelgeoError, SelgeoNotFoundError } from "../../../runtime/src/errors";
 import { RateLimiter } from "../../../runtime/src/rateLimiter";
-import { useSandbox } from "./helpers";
+import { useSandbox } from "../sandbox/helpers";
 
 describe("client: program, rule, integration and flow methods against the sandbox", () => {
   let client: SelgeoClient;

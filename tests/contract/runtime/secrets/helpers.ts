@@ -5,7 +5,7 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
-import { startMoto, type MotoServer } from "../../../cli/moto";
+import { startMoto, type MotoServer } from "../../../../cli/moto";
 
 export async function startTestMoto(): Promise<MotoServer> {
   // startMoto throws MotoNotInstalledError ("... run `npm run setup` ...") when .venv has no moto.

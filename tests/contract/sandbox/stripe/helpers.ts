@@ -6,8 +6,8 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import Stripe from "stripe";
-import type { RunningSandbox, SandboxOptions } from "../../../sandbox/server";
-import * as sandboxHelpers from "../sandbox/helpers";
+import type { RunningSandbox, SandboxOptions } from "../../../../sandbox/server";
+import * as sandboxHelpers from "../helpers";
 
 /** Deliveries give up after 2 s, so a test waiting on a dead receiver is not held up. */
 const STRIPE_DEFAULTS: SandboxOptions = { deliveryTimeoutMs: 2_000 };

@@ -14,7 +14,7 @@ import {
   readGeneratedSecret,
   SecretsError,
   writeGeneratedSecret,
-} from "../../../runtime/src/secrets";
+} from "../../../../runtime/src/secrets";
 import { fakeWhsec, uniqueName, useMoto } from "./helpers";
 
 const moto = useMoto();

@@ -5,7 +5,7 @@
  */
 import { CreateSecretCommand, DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resetSecretsClients, resolveSecretReference, SecretsError, secretsManagerClient } from "../../../runtime/src/secrets";
+import { resetSecretsClients, resolveSecretReference, SecretsError, secretsManagerClient } from "../../../../runtime/src/secrets";
 import { fakeSecretKey, uniqueName, useMoto } from "./helpers";
 
 const moto = useMoto();

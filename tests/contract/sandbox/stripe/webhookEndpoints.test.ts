@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SandboxInfo } from "../../../runtime/src/schemas";
+import { SandboxInfo } from "../../../../runtime/src/schemas";
 import { stripeAt, stripeCall, stripeFor, useSandbox } from "./helpers";
 
 const EVENTS = ["checkout.session.completed", "invoice.paid", "charge.refunded"];

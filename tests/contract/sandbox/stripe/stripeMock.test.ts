@@ -12,10 +12,10 @@ import * as fs from "fs";
 import * as path from "path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBase62 } from "../../../sandbox/ids";
+import { randomBase62 } from "../../../../sandbox/ids";
 import { stripeAt, stripeFor, useSandbox } from "./helpers";
 
-const BIN = path.resolve(__dirname, "../../../.tools/bin/stripe-mock");
+const BIN = path.resolve(__dirname, "../../../../.tools/bin/stripe-mock");
 const HAVE_MOCK = fs.existsSync(BIN);
 if (!HAVE_MOCK) console.warn(`skipping the stripe-mock contract test: ${BIN} is missing (build it with: bash tools/stripe-mock.sh)`);
 

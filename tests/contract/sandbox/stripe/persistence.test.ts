@@ -3,11 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SandboxInfo } from "../../../runtime/src/schemas";
-import type { RunningSandbox } from "../../../sandbox/server";
+import { SandboxInfo } from "../../../../runtime/src/schemas";
+import type { RunningSandbox } from "../../../../sandbox/server";
 import { eventually, startTestSandbox, startVerifyingReceiver, stripeAt, stripeCall, stripeFor } from "./helpers";
 
-const REPO = path.resolve(__dirname, "../../..");
+const REPO = path.resolve(__dirname, "../../../..");
 
 describe("Stripe emulator: persistence across restarts", () => {
   let dataDir: string;
@@ -86,7 +86,7 @@ describe("Stripe emulator: `golive sandbox` prints stripe_url and stripe_keys", 
       expect(info.stripe_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const acct = await stripeAt(info.stripe_url!, info.stripe_keys!.live.secret_key).accounts.retrieveCurrent();
       expect(acct.id).toBe(info.stripe_keys!.live.account_id);
-      const { parseSandboxArgs } = await import("../../../sandbox/main");
+      const { parseSandboxArgs } = await import("../../../../sandbox/main");
       expect(parseSandboxArgs(["--stripe-port", "12111"])).toMatchObject({ stripePort: 12111 });
       expect(() => parseSandboxArgs(["--stripe-port", "x"])).toThrow(/--stripe-port/);
     } finally {
