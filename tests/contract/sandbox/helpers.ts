@@ -3,6 +3,7 @@
  * its own temp data dir and SQLite database, a small JSON client over real HTTP, and a real webhook
  * receiver.
  */
+import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -12,6 +13,36 @@ import { ErrorBody } from "../../../runtime/src/schemas";
 import type { RunningSandbox, SandboxOptions } from "../../../sandbox/server";
 import { startSandbox } from "../../../sandbox/server";
 import { afterAll, beforeAll } from "vitest";
+
+const REPO = path.resolve(__dirname, "../../..");
+
+/** `sandbox/main.ts` (what `golive sandbox` runs) as a child process. */
+export interface SandboxCommand {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** The first stdout line (the SandboxInfo JSON); fails if the command exits before printing it. */
+  firstLine: Promise<string>;
+}
+
+/** Starts `sandbox/main.ts <args>` from the repository root, collecting its output. */
+export function spawnSandboxCommand(args: string[]): SandboxCommand {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "sandbox/main.ts", ...args], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  const firstLine = new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes("\n")) resolve(stdout.slice(0, stdout.indexOf("\n")));
+    });
+    child.once("exit", (code) => reject(new Error(`sandbox exited early (${code}): ${stderr}`)));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, firstLine };
+}
 
 /** A fresh temp dir (the caller removes it). */
 export function tempDir(): string {
