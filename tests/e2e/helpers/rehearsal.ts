@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import path from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { startMoto, type MotoServer } from "../../../cli/moto";
 import { PulumiWorkspace, REPO_ROOT, type CliResult } from "../../../cli/pulumiCli";
 import { readGeneratedSecret, secretNameFor } from "../../../runtime/src/secrets";
@@ -148,6 +148,13 @@ export interface Rehearsal {
   request(method: string, p: string, body?: unknown, key?: string): Promise<any>;
   /** Like `request`, but throws (with `status`) unless the answer is 2xx. */
   api(method: string, p: string, body?: unknown, key?: string): Promise<any>;
+  /** A sandbox admin route (`/_sandbox<p>`): POST with `body`, DELETE without. */
+  admin(p: string, body?: unknown): Promise<Response>;
+  /**
+   * `pulumi up` while the sandbox injects the fault `rules`: it may fail, but cleanly (Pulumi's own
+   * `error:` summary, not a crash), and then a rerun without faults must succeed.
+   */
+  upThroughFaults(rules: unknown[]): Promise<void>;
   /** `node bin/golive.js <args>` in the workspace's folder with its CLI environment (`undefined` in `env` removes a variable). */
   golive(args: string[], opts?: GoliveOptions): Promise<CliResult>;
   /** Like `golive`, but hands back the running process (to read its output while it runs). */
@@ -179,6 +186,21 @@ export async function startRehearsal(opts: RehearsalOptions = {}, into = {} as R
       const { res, text, json } = await request(method, p, body, key);
       if (!res.ok) throw Object.assign(new Error(`${method} ${p} -> ${res.status} ${text}`), { status: res.status });
       return json;
+    },
+    admin: (p: string, body?: unknown) =>
+      fetch(`${r.sandbox.url}/_sandbox${p}`, {
+        method: body === undefined ? "DELETE" : "POST",
+        headers: { "Content-Type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    upThroughFaults: async (rules: unknown[]) => {
+      await r.admin("/faults", { rules });
+      const first = await r.ws.run(["up", "--yes", "--skip-preview"]);
+      await r.admin("/faults");
+      if (first.code !== 0) {
+        expect(first.stdout + first.stderr).toMatch(/error:/);
+        await r.ws.mustRun(["up", "--yes", "--skip-preview"]);
+      }
     },
     workspace: async (stack: string, config: Record<string, unknown>, o: WorkspaceEnv = {}) => {
       const ws = await PulumiWorkspace.create({ stack, config, env: { ...(o.bare ? {} : { ...r.moto.env, ...keyEnv(o.keys) }), ...o.env } });
