@@ -2,33 +2,14 @@
  * Bad input, through the real CLI: every hostile config of tests/fixtures/hostileConfigs.ts fails
  * `pulumi preview` with its message and config path, and not one request reaches Selgeo.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SelgeoClient } from "@selgeo-golive/runtime";
-import { startMoto, type MotoServer } from "../../sandbox/moto";
 import type { RawStackConfig } from "../../config/schema";
-import { PulumiWorkspace, REPO_ROOT } from "../../cli/pulumiCli";
-import { startSandbox } from "../../sandbox/server";
+import type { PulumiWorkspace } from "../../cli/pulumiCli";
 import { good, hostile } from "../fixtures/hostileConfigs";
-
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-let ws: PulumiWorkspace;
-let moto: MotoServer;
-
-/** Runs `golive <args>` the way a user does (bin/golive.js), collecting its output. */
-function runGolive(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin/golive.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+import { useRehearsal } from "./helpers/rehearsal";
 
 const KEYS: Record<Exclude<keyof RawStackConfig, "configKeys">, string> = {
   mode: "selgeo:mode",
@@ -54,19 +35,12 @@ function stackConfig(raw: RawStackConfig): Record<string, unknown> {
   return out;
 }
 
+const rig = useRehearsal({ stack: "hostile", config: () => stackConfig({ ...good, apiUrl: rig.sandbox.url }), bare: true }, 180_000);
 beforeAll(async () => {
-  moto = await startMoto({ port: 0 });
-  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
-  ws = await PulumiWorkspace.create({ stack: "hostile", config: stackConfig({ ...good, apiUrl: sandbox.url }) });
-  await fetch(`${sandbox.url}/_sandbox/requests`, { method: "DELETE" });
-}, 180_000);
-
-afterAll(async () => {
-  await sandbox?.close();
-  await moto?.close();
+  await fetch(`${rig.sandbox.url}/_sandbox/requests`, { method: "DELETE" });
 });
 
-const counts = async () => (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as { total: number; by_method: Record<string, number> };
+const counts = async () => (await (await fetch(`${rig.sandbox.url}/_sandbox/requests`)).json()) as { total: number; by_method: Record<string, number> };
 
 describe("hostile configs through the real CLI", () => {
   it("has a row for every kind of bad input", () => {
@@ -74,8 +48,8 @@ describe("hostile configs through the real CLI", () => {
   });
 
   it.each(hostile)("%s: fails at preview with its config path", { timeout: 120_000 }, async (_name, over, expected) => {
-    ws.writeConfig(stackConfig({ ...good, apiUrl: sandbox.url, ...over }));
-    const r = await ws.run(["preview"]);
+    rig.ws.writeConfig(stackConfig({ ...good, apiUrl: rig.sandbox.url, ...over }));
+    const r = await rig.ws.run(["preview"]);
     const text = r.stdout + r.stderr;
     // The fixtures anchor messages at the start of a problem; the CLI indents them as a list.
     const re = new RegExp(expected.source.replace(/^\^/, ""), expected.flags);
@@ -86,10 +60,10 @@ describe("hostile configs through the real CLI", () => {
   });
 
   it("YAML's .nan is refused before the program runs", { timeout: 120_000 }, async () => {
-    ws.writeConfig(stackConfig({ ...good, apiUrl: sandbox.url, commissionRules: { standard: { type: "percentage", percentage: "__NAN__" } } }));
-    const file = path.join(ws.projectDir, "Pulumi.hostile.yaml");
+    rig.ws.writeConfig(stackConfig({ ...good, apiUrl: rig.sandbox.url, commissionRules: { standard: { type: "percentage", percentage: "__NAN__" } } }));
+    const file = path.join(rig.ws.projectDir, "Pulumi.hostile.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace('"__NAN__"', ".nan"));
-    const r = await ws.run(["preview"]);
+    const r = await rig.ws.run(["preview"]);
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/NaN/);
   });
@@ -101,10 +75,10 @@ describe("hostile configs through the real CLI", () => {
 
 describe("values that look unusual but are valid go up and stay in sync (test stack)", () => {
   let live: PulumiWorkspace;
-  const sk = () => sandbox.info.keys.test.sk;
+  const sk = () => rig.sandbox.info.keys.test.sk;
   const config = (over: Record<string, unknown> = {}) => ({
     "selgeo:mode": "test",
-    "selgeo:apiUrl": sandbox.url,
+    "selgeo:apiUrl": rig.sandbox.url,
     "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 0 },
     "selgeo:webhookEndpoints": { orders: { url: "HTTPS://Hooks.Merchant.EXAMPLE/selgeo", events: ["conversion.created", "ping"] } },
     "selgeo:program": { name: "Acme Partners", status: "draft" },
@@ -113,13 +87,13 @@ describe("values that look unusual but are valid go up and stay in sync (test st
   });
 
   beforeAll(async () => {
-    live = await PulumiWorkspace.create({ stack: "unusual", config: config(), env: moto.env });
+    live = await rig.workspace("unusual", config(), { keys: [] });
   }, 120_000);
 
   it("a 19.99 % rule and an upper-case URL go up, are stored, and show no drift", { timeout: 300_000 }, async () => {
     const up = await live.run(["up", "--yes"], { SELGEO_SECRET_KEY: sk() });
     expect(up.code, up.stdout + up.stderr).toBe(0);
-    const client = new SelgeoClient({ baseUrl: sandbox.url, apiKey: sk() });
+    const client = new SelgeoClient({ baseUrl: rig.sandbox.url, apiKey: sk() });
     const [program] = (await client.listPrograms()).data;
     const [rule] = (await client.listCommissionRules(program.id)).data;
     expect(rule.percentage).toBe(19.99);
@@ -131,7 +105,7 @@ describe("values that look unusual but are valid go up and stay in sync (test st
 
   it("an adoptId that does not exist fails the preview after one lookup, with no write", { timeout: 120_000 }, async () => {
     live.writeConfig(config({ "selgeo:webhookEndpoints": { extra: { url: "https://hooks.merchant.example/extra", events: ["ping"], adoptId: "we_doesnotexist" } } }));
-    await fetch(`${sandbox.url}/_sandbox/requests`, { method: "DELETE" });
+    await fetch(`${rig.sandbox.url}/_sandbox/requests`, { method: "DELETE" });
     const r = await live.run(["preview"], { SELGEO_SECRET_KEY: sk() });
     const text = r.stdout + r.stderr;
     expect(r.code).not.toBe(0);
@@ -149,7 +123,7 @@ describe("values that look unusual but are valid go up and stay in sync (test st
     expect(text).toMatch(/selgeo:apiUrl: cannot reach http:\/\/127\.0\.0\.1:9 \(connection refused\) — is the sandbox running\? `npx golive sandbox`/);
     expect(text).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m);
 
-    const drift = await runGolive(["drift", "--stack", "unusual", "--cwd", live.projectDir], { ...live.cliEnv(), SELGEO_SECRET_KEY: sk() });
+    const drift = await rig.golive(["drift", "--stack", "unusual", "--cwd", live.projectDir], { ws: live, env: { SELGEO_SECRET_KEY: sk() }, cwd: process.cwd() });
     expect(drift.code).toBe(1);
     // golive checks reachability before it starts the engine: one line naming the key and the fix.
     expect(drift.stderr.trim()).toBe("golive drift: selgeo:apiUrl: cannot reach the Selgeo sandbox at http://127.0.0.1:9: start it with `npx golive sandbox`");

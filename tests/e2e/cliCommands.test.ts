@@ -3,130 +3,58 @@
  * (`node bin/golive.js …`) against a stack deployed once with the real Pulumi CLI on the sandbox,
  * moto and a webhook receiver that verifies signatures.
  */
-import { spawn } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifySignatureHeader, secrets as runtimeSecrets } from "@selgeo-golive/runtime";
-import { startMoto, type MotoServer } from "../../sandbox/moto";
-import { PulumiWorkspace, REPO_ROOT, pulumiPath } from "../../cli/pulumiCli";
-import { startSandbox } from "../../sandbox/server";
+import { beforeAll, describe, expect, it } from "vitest";
+import { secrets as runtimeSecrets } from "@selgeo-golive/runtime";
+import { signedWith, useRehearsal } from "./helpers/rehearsal";
 
 const { readGeneratedSecret } = runtimeSecrets;
 
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
-
-let sandbox: Sandbox;
-let ws: PulumiWorkspace;
-let sk: string;
-let stripeKey: string;
-let moto: MotoServer;
-let receiver: Server;
-let receiverUrl = "";
 /** How /orders answers: verify signatures (the good receiver) or fail with 500. */
 let ordersMode: "verify" | "500" = "verify";
 const secrets = new Map<string, string>();
 let out: Record<string, any>;
 
-async function api(method: string, p: string, body?: unknown, key = sk): Promise<any> {
-  const res = await fetch(`${sandbox.url}${p}`, {
-    method,
-    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  const json = text ? JSON.parse(text) : undefined;
-  if (!res.ok) throw Object.assign(new Error(`${method} ${p} -> ${res.status} ${text}`), { status: res.status });
-  return json;
-}
+const rig = useRehearsal({
+  receiver: (d) => {
+    // /lax: a receiver that accepts everything (does not validate signatures).
+    if (d.path === "/lax") return 200;
+    if (d.path === "/orders" && ordersMode === "500") return 500;
+    return signedWith(d, secrets.get(d.path)) ? 200 : 400;
+  },
+  stack: "clicmd",
+  config: ({ sandbox, receiver }) => ({
+    "selgeo:mode": "test",
+    "selgeo:apiUrl": sandbox.url,
+    "selgeo:stripeApiUrl": sandbox.stripeUrl,
+    "selgeo:webhookEndpoints": {
+      orders: {
+        url: `${receiver.url}/orders`,
+        events: ["conversion.created", "commission.created", "commission.refunded", "conversion.fraud_detected", "participant.approved"],
+      },
+    },
+    "selgeo:stripe": {},
+    "selgeo:program": { name: "Acme Partners", status: "active" },
+    "selgeo:commissionRules": { standard: { type: "percentage", percentage: 20, holdPeriodDays: 0, autoApprove: true } },
+  }),
+  up: true,
+});
+const api = (method: string, p: string, body?: unknown, key?: string) => rig.api(method, p, body, key);
+/** `golive <args>` in the project folder with the workspace's environment (no test key unless given). */
+const golive = (args: string[], extraEnv: Record<string, string> = {}) => rig.golive(args, { env: { SELGEO_TEST_SECRET_KEY: undefined, ...extraEnv } });
+let receiverUrl = "";
 
 async function stripeAdmin(p: string, body: unknown): Promise<any> {
-  const res = await fetch(`${sandbox.stripeUrl}${p}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${rig.sandbox.stripeUrl}${p}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`${p} -> ${res.status} ${await res.text()}`);
   return res.json();
 }
 
-/** `node bin/golive.js <args>` in the project folder with the workspace's environment. */
-function golive(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...moto.env,
-    PATH: pulumiPath(),
-    PULUMI_HOME: ws.homeDir,
-    PULUMI_BACKEND_URL: `file://${ws.stateDir}`,
-    PULUMI_CONFIG_PASSPHRASE: "",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    SELGEO_SECRET_KEY: sk,
-    STRIPE_SECRET_KEY: stripeKey,
-    NO_COLOR: "1",
-  };
-  delete env.SELGEO_TEST_SECRET_KEY;
-  Object.assign(env, extraEnv);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin", "golive.js"), ...args], { cwd: ws.projectDir, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
 beforeAll(async () => {
-  moto = await startMoto({ port: 0 });
-  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
-  sk = sandbox.info.keys.test.sk;
-  stripeKey = sandbox.info.stripe_keys!.test.secret_key;
-
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      // /lax: a receiver that accepts everything (does not validate signatures).
-      if (req.url === "/lax") return void res.writeHead(200).end("ok");
-      if (req.url === "/orders" && ordersMode === "500") return void res.writeHead(500).end("boom");
-      const secret = secrets.get(req.url ?? "");
-      const ok = !!secret && verifySignatureHeader(String(req.headers["selgeo-signature"] ?? ""), raw, secret).ok;
-      res.writeHead(ok ? 200 : 400).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
-  const addr = receiver.address();
-  receiverUrl = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
-
-  ws = await PulumiWorkspace.create({
-    stack: "clicmd",
-    config: {
-      "selgeo:mode": "test",
-      "selgeo:apiUrl": sandbox.url,
-      "selgeo:stripeApiUrl": sandbox.stripeUrl,
-      "selgeo:webhookEndpoints": {
-        orders: {
-          url: `${receiverUrl}/orders`,
-          events: ["conversion.created", "commission.created", "commission.refunded", "conversion.fraud_detected", "participant.approved"],
-        },
-      },
-      "selgeo:stripe": {},
-      "selgeo:program": { name: "Acme Partners", status: "active" },
-      "selgeo:commissionRules": { standard: { type: "percentage", percentage: 20, holdPeriodDays: 0, autoApprove: true } },
-    },
-    env: { ...moto.env, SELGEO_SECRET_KEY: sk, STRIPE_SECRET_KEY: stripeKey },
-  });
-  await ws.mustRun(["up", "--yes", "--skip-preview"]);
-  out = await ws.outputs(true);
-  const { value } = await readGeneratedSecret({ arn: out.webhookSecretArns.orders, ...moto.clientConfig });
+  receiverUrl = rig.receiver.url;
+  out = await rig.ws.outputs(true);
+  const { value } = await readGeneratedSecret({ arn: out.webhookSecretArns.orders, ...rig.moto.clientConfig });
   secrets.set("/orders", value);
-}, 240_000);
-
-afterAll(async () => {
-  await new Promise((r) => receiver?.close(r));
-  await sandbox?.close();
-  await moto?.close();
-});
+}, 60_000);
 
 describe("golive verify / checklist / cleanup-test on a deployed stack", { timeout: 120_000 }, () => {
   it("verify passes on a good stack", async () => {
@@ -196,7 +124,7 @@ describe("golive verify / checklist / cleanup-test on a deployed stack", { timeo
     const prog = out.programId as string;
     const partner = await api("POST", `/api/v1/programs/${prog}/participants`, { email: "pat@partner.example", name: "Pat" });
     await api("POST", `/api/v1/programs/${prog}/participants/${partner.id}/approve`);
-    const click = await api("POST", "/v1/clicks", { program: prog, partner: partner.id, url: "https://shop.example/pricing" }, sandbox.info.keys.test.pk);
+    const click = await api("POST", "/v1/clicks", { program: prog, partner: partner.id, url: "https://shop.example/pricing" }, rig.sandbox.info.keys.test.pk);
     const checkout = await stripeAdmin("/_stripe/checkout", { amount_total: 10_000, currency: "usd", client_reference_id: click.id, wait: true });
     await stripeAdmin("/_stripe/refund", { payment_intent: checkout.payment_intent.id, wait: true });
 
@@ -239,11 +167,11 @@ describe("golive verify / checklist / cleanup-test on a deployed stack", { timeo
     expect((await api("GET", `/api/v1/webhook_endpoints/${out.webhookEndpointIds.orders}`)).status).toBe("enabled");
     expect((await api("GET", `/api/v1/programs/${out.programId}`)).status).toBe("active");
 
-    const live = await golive(["cleanup-test", "--stack", "clicmd", "--apply", "--test-key", sandbox.info.keys.live.sk]);
+    const live = await golive(["cleanup-test", "--stack", "clicmd", "--apply", "--test-key", rig.sandbox.info.keys.live.sk]);
     expect(live.code).not.toBe(0);
     expect(live.stderr).toMatch(/LIVE key.*refuses live keys/);
-    expect(live.stderr).not.toContain(sandbox.info.keys.live.sk);
-    const liveEnv = await golive(["cleanup-test", "--stack", "clicmd"], { SELGEO_TEST_SECRET_KEY: sandbox.info.keys.live.sk });
+    expect(live.stderr).not.toContain(rig.sandbox.info.keys.live.sk);
+    const liveEnv = await golive(["cleanup-test", "--stack", "clicmd"], { SELGEO_TEST_SECRET_KEY: rig.sandbox.info.keys.live.sk });
     expect(liveEnv.code).not.toBe(0);
     expect(liveEnv.stderr).toMatch(/LIVE key/);
   });

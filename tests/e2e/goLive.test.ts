@@ -4,94 +4,34 @@
  * with commission rules, and its status applied last. Then drift of each kind, repaired by `up`,
  * and a purchase and a refund flowing from Stripe through Selgeo to a verifying receiver.
  */
-import { createServer, type Server } from "node:http";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifySignatureHeader, secrets as runtimeSecrets } from "@selgeo-golive/runtime";
-import { startMoto, type MotoServer } from "../../sandbox/moto";
-import { PulumiWorkspace } from "../../cli/pulumiCli";
-import { startSandbox } from "../../sandbox/server";
+import type Stripe from "stripe";
+import { beforeAll, describe, expect, it } from "vitest";
+import { secrets as runtimeSecrets } from "@selgeo-golive/runtime";
+import { stripeFor } from "../contract/sandbox/stripe/helpers";
+import { signedWith, useRehearsal, waitFor } from "./helpers/rehearsal";
 
 const { readGeneratedSecret } = runtimeSecrets;
 
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
-
-let sandbox: Sandbox;
-let ws: PulumiWorkspace;
-let sk: string;
-let stripe: Stripe;
-let moto: MotoServer;
-let receiver: Server;
-let receiverUrl = "";
 const secrets = new Map<string, string>();
 const received: Array<{ type: string; verified: boolean; body: any }> = [];
 
-async function api(method: string, p: string, body?: unknown, key = sk): Promise<any> {
-  const res = await fetch(`${sandbox.url}${p}`, {
-    method,
-    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${p} -> ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function post(base: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}${p}`, { method: body === undefined ? "DELETE" : "POST", headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return res.status === 204 ? undefined : res.json();
-}
-
-const get = async (base: string, p: string): Promise<any> => (await fetch(`${base}${p}`)).json();
-const writes = (c: { by_method: Record<string, number> }) => (c.by_method.POST ?? 0) + (c.by_method.DELETE ?? 0);
-
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-beforeAll(async () => {
-  moto = await startMoto({ port: 0 });
-  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
-  sk = sandbox.info.keys.test.sk;
-  const stripeKey = sandbox.info.stripe_keys!.test.secret_key;
-  const su = new URL(sandbox.stripeUrl);
-  stripe = new Stripe(stripeKey, { host: su.hostname, port: Number(su.port), protocol: "http", maxNetworkRetries: 0 });
-
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      const secret = secrets.get(req.url ?? "");
-      const verified = !!secret && verifySignatureHeader(String(req.headers["selgeo-signature"] ?? ""), raw, secret).ok;
-      const body = JSON.parse(raw);
+const rig = useRehearsal(
+  {
+    receiver: (d) => {
+      const verified = signedWith(d, secrets.get(d.path));
+      const body = JSON.parse(d.body);
       received.push({ type: body.type, verified, body });
-      res.writeHead(verified ? 200 : 400).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
-  const addr = receiver.address();
-  receiverUrl = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
-
-  ws = await PulumiWorkspace.create({
+      return verified ? 200 : 400;
+    },
     stack: "golive",
-    config: {
+    config: ({ sandbox, receiver }) => ({
       "selgeo:mode": "test",
       "selgeo:apiUrl": sandbox.url,
       "selgeo:stripeApiUrl": sandbox.stripeUrl,
       "selgeo:publishableKey": sandbox.info.keys.test.pk,
       "selgeo:webhookEndpoints": {
         orders: {
-          url: `${receiverUrl}/orders`,
+          url: `${receiver.url}/orders`,
           events: ["conversion.created", "commission.created", "commission.refunded", "conversion.fraud_detected", "participant.approved"],
         },
       },
@@ -101,22 +41,29 @@ beforeAll(async () => {
         standard: { type: "percentage", percentage: 20, holdPeriodDays: 0, autoApprove: true },
         launch: { type: "flat", flatAmount: 500, currency: "usd", appliesTo: ["checkout.session.completed"] },
       },
-    },
-    env: { ...moto.env, SELGEO_SECRET_KEY: sk, STRIPE_SECRET_KEY: stripeKey },
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await new Promise((r) => receiver?.close(r));
-  await sandbox?.close();
-  await moto?.close();
+    }),
+  },
+  180_000,
+);
+const api = (method: string, p: string, body?: unknown, key?: string) => rig.api(method, p, body, key);
+let stripe: Stripe;
+beforeAll(() => {
+  stripe = stripeFor(rig.sandbox, "test");
 });
+
+async function post(base: string, p: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${base}${p}`, { method: body === undefined ? "DELETE" : "POST", headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return res.status === 204 ? undefined : res.json();
+}
+
+const get = async (base: string, p: string): Promise<any> => (await fetch(`${base}${p}`)).json();
+const writes = (c: { by_method: Record<string, number> }) => (c.by_method.POST ?? 0) + (c.by_method.DELETE ?? 0);
 
 describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () => {
   let out: Record<string, any>;
 
   it("goes up in one `pulumi up`, the program becoming active last", async () => {
-    const up = await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    const up = await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
     const createdAt = (name: string) => up.stdout.search(new RegExp(`${name}.*created`));
     const statusLine = createdAt("selgeo:ProgramStatus program");
     expect(statusLine).toBeGreaterThan(0);
@@ -124,12 +71,12 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
       expect(createdAt(other), other).toBeGreaterThan(0);
       expect(createdAt(other), other).toBeLessThan(statusLine);
     }
-    out = await ws.outputs(true);
+    out = await rig.ws.outputs(true);
     const prog = await api("GET", `/api/v1/programs/${out.programId}`);
     expect(prog.status).toBe("active");
     expect(out.inviteUrl).toBe(prog.invite_url);
     expect(out.applicationUrl).toBe(prog.application_url);
-    expect(out.trackingSnippet).toContain(`data-merchant="${sandbox.info.keys.test.pk}"`);
+    expect(out.trackingSnippet).toContain(`data-merchant="${rig.sandbox.info.keys.test.pk}"`);
     const integration = await api("GET", "/api/v1/integrations/stripe");
     expect(integration.connected).toBe(true);
     expect(integration.webhook_secret_configured).toBe(true);
@@ -139,17 +86,17 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
     const rules = (await api("GET", `/api/v1/programs/${out.programId}/commission_rules`)).data;
     expect(rules).toHaveLength(2);
     // The signing secret lives in Secrets Manager only; the receiver reads it from there.
-    const { value } = await readGeneratedSecret({ arn: out.webhookSecretArns.orders, ...moto.clientConfig });
+    const { value } = await readGeneratedSecret({ arn: out.webhookSecretArns.orders, ...rig.moto.clientConfig });
     secrets.set("/orders", value);
   });
 
   it("a second up writes nothing to Selgeo or Stripe", async () => {
-    await post(sandbox.url, "/_sandbox/requests");
-    await post(sandbox.stripeUrl, "/_stripe/requests");
-    const r = await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    await post(rig.sandbox.url, "/_sandbox/requests");
+    await post(rig.sandbox.stripeUrl, "/_stripe/requests");
+    const r = await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
     expect(r.stdout).not.toMatch(/created|updated|deleted|replaced/);
-    expect(writes(await get(sandbox.url, "/_sandbox/requests"))).toBe(0);
-    expect(writes(await get(sandbox.stripeUrl, "/_stripe/requests"))).toBe(0);
+    expect(writes(await get(rig.sandbox.url, "/_sandbox/requests"))).toBe(0);
+    expect(writes(await get(rig.sandbox.stripeUrl, "/_stripe/requests"))).toBe(0);
   });
 
   it("changes behind Pulumi's back are each reported by refresh and repaired by up", async () => {
@@ -162,7 +109,7 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
     await stripe.webhookEndpoints.update(out.stripeWebhookEndpointId, { enabled_events: ["checkout.session.completed", "invoice.paid"] });
     await api("POST", `/api/v1/programs/${out.programId}`, { status: "paused" });
 
-    const drift = await ws.run(["preview", "--refresh", "--expect-no-changes", "--diff"]);
+    const drift = await rig.ws.run(["preview", "--refresh", "--expect-no-changes", "--diff"]);
     const text = drift.stdout + drift.stderr;
     expect(drift.code).not.toBe(0);
     expect(text).toMatch(/percentage\s*: 35 => 20/);
@@ -171,7 +118,7 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
     expect(text).toMatch(/charge\.refunded/);
     expect(text).toMatch(/status\s*: "paused" => "active"/);
 
-    await ws.mustRun(["up", "--refresh", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["up", "--refresh", "--yes", "--skip-preview"]);
     const after = (await api("GET", `/api/v1/programs/${out.programId}/commission_rules`)).data as any[];
     expect(after).toHaveLength(2);
     expect(after.find((r) => r.id === standard.id).percentage).toBe(20);
@@ -181,7 +128,7 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
     expect(ep.enabled_events).toContain("charge.refunded");
     expect((await api("GET", `/api/v1/programs/${out.programId}`)).status).toBe("active");
 
-    const clean = await ws.run(["preview", "--refresh", "--expect-no-changes"]);
+    const clean = await rig.ws.run(["preview", "--refresh", "--expect-no-changes"]);
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
   });
 
@@ -189,17 +136,17 @@ describe("the whole go-live with the real Pulumi CLI", { timeout: 300_000 }, () 
     const prog = out.programId as string;
     const partner = await api("POST", `/api/v1/programs/${prog}/participants`, { email: "pat@partner.example", name: "Pat" });
     await api("POST", `/api/v1/programs/${prog}/participants/${partner.id}/approve`);
-    const click = await api("POST", "/v1/clicks", { program: prog, partner: partner.id, url: "https://shop.example/pricing" }, sandbox.info.keys.test.pk);
+    const click = await api("POST", "/v1/clicks", { program: prog, partner: partner.id, url: "https://shop.example/pricing" }, rig.sandbox.info.keys.test.pk);
     expect(click.id).toMatch(/^clk_/);
 
-    const checkout = await post(sandbox.stripeUrl, "/_stripe/checkout", { amount_total: 10_000, currency: "usd", client_reference_id: click.id, wait: true });
+    const checkout = await post(rig.sandbox.stripeUrl, "/_stripe/checkout", { amount_total: 10_000, currency: "usd", client_reference_id: click.id, wait: true });
     const created = await waitFor("commission.created", () => (received.filter((r) => r.type === "commission.created").length >= 2 ? received : undefined));
     expect(created.filter((r) => r.type === "conversion.created" && r.verified)).toHaveLength(1);
     expect(created.filter((r) => r.type === "commission.created").every((r) => r.verified)).toBe(true);
     const commissions = (await api("GET", `/api/v1/commissions?program=${prog}`)).data as any[];
     expect(commissions.map((c) => c.amount).sort((a, b) => a - b)).toEqual([500, 2000]);
 
-    await post(sandbox.stripeUrl, "/_stripe/refund", { payment_intent: checkout.payment_intent.id, wait: true });
+    await post(rig.sandbox.stripeUrl, "/_stripe/refund", { payment_intent: checkout.payment_intent.id, wait: true });
     const refunded = await waitFor("commission.refunded", () => {
       const r = received.filter((x) => x.type === "commission.refunded");
       return r.length >= 2 ? r : undefined;

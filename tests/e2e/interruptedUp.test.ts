@@ -5,24 +5,33 @@
  * broken (an empty `<stack>.json.attrs`, an empty checkpoint) are named, with their fix, by
  * `golive doctor` and by the stack commands, and the fix they print works.
  */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../sandbox/moto";
-import { PulumiWorkspace, REPO_ROOT, TOOLS_BIN } from "../../cli/pulumiCli";
-import { startSandbox } from "../../sandbox/server";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, TOOLS_BIN } from "../../cli/pulumiCli";
+import { useRehearsal } from "./helpers/rehearsal";
 
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-let moto: MotoServer;
-let ws: PulumiWorkspace;
+const rig = useRehearsal(
+  {
+    stack: "interrupted",
+    config: ({ sandbox }) => {
+      const eps: Record<string, unknown> = {};
+      for (let i = 0; i < 4; i++) eps[`ep-${i}`] = { url: `https://hooks.example.com/${i}`, events: ["conversion.created"] };
+      return { "selgeo:mode": "test", "selgeo:apiUrl": sandbox.url, "selgeo:webhookEndpoints": eps };
+    },
+    keys: ["SELGEO_SECRET_KEY"],
+    env: { PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}` },
+  },
+  180_000,
+);
+const golive = (args: string[]) => rig.golive(args);
 /** Marks every process of this test's `pulumi up` (the engine passes its environment to plugins). */
 const MARKER = `GOLIVE_E2E_RUN=${randomUUID()}`;
 
 const admin = (p: string, body?: unknown) =>
-  fetch(`${sandbox.url}/_sandbox${p}`, { method: body === undefined ? "DELETE" : "POST", headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`${rig.sandbox.url}/_sandbox${p}`, { method: body === undefined ? "DELETE" : "POST", headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
 
 /** Live processes carrying MARKER, with their command lines. */
 function markedProcesses(): Array<{ pid: number; cmd: string }> {
@@ -52,34 +61,6 @@ async function waitFor<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean, ms
   }
 }
 
-function golive(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...ws.cliEnv(),
-    SELGEO_SECRET_KEY: sandbox.info.keys.test.sk,
-    NO_COLOR: "1",
-  };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin", "golive.js"), ...args], { cwd: ws.projectDir, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-beforeAll(async () => {
-  moto = await startMoto({ port: 0 });
-  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
-  const eps: Record<string, unknown> = {};
-  for (let i = 0; i < 4; i++) eps[`ep-${i}`] = { url: `https://hooks.example.com/${i}`, events: ["conversion.created"] };
-  ws = await PulumiWorkspace.create({
-    stack: "interrupted",
-    config: { "selgeo:mode": "test", "selgeo:apiUrl": sandbox.url, "selgeo:webhookEndpoints": eps },
-    env: { ...moto.env, SELGEO_SECRET_KEY: sandbox.info.keys.test.sk, PATH: `${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}` },
-  });
-}, 180_000);
-
 afterAll(async () => {
   // Whatever a failed assertion left running.
   for (const p of markedProcesses()) {
@@ -89,8 +70,6 @@ afterAll(async () => {
       // already gone
     }
   }
-  await sandbox?.close();
-  await moto?.close();
 });
 
 /**
@@ -101,9 +80,9 @@ async function killMidCreate(extraEnv: Record<string, string> = {}): Promise<{ b
   await admin("/requests");
   await admin("/faults", { rules: [{ kind: "latency", latency_ms: 60_000, method: "POST", path_prefix: "/api/v1/webhook_endpoints", count: 100 }] });
   const [k, v] = [MARKER.slice(0, MARKER.indexOf("=")), MARKER.slice(MARKER.indexOf("=") + 1)];
-  const { child, done } = ws.start(["up", "--yes", "--skip-preview"], { [k]: v, ...extraEnv });
+  const { child, done } = rig.ws.start(["up", "--yes", "--skip-preview"], { [k]: v, ...extraEnv });
   const inFlight = async () => {
-    const counts = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as { by_route: Record<string, number> };
+    const counts = (await (await fetch(`${rig.sandbox.url}/_sandbox/requests`)).json()) as { by_route: Record<string, number> };
     return counts.by_route["POST /api/v1/webhook_endpoints"] ?? 0;
   };
   expect(await waitFor(inFlight, (n) => n > 0, 120_000), "no create reached the sandbox").toBeGreaterThan(0);
@@ -125,11 +104,11 @@ describe("a SIGKILLed pulumi up", { timeout: 300_000 }, () => {
   });
 
   it("the stack is usable again after pulumi cancel (it clears the lock the killed CLI left)", async () => {
-    const locked = await ws.run(["up", "--yes", "--skip-preview"]);
+    const locked = await rig.ws.run(["up", "--yes", "--skip-preview"]);
     expect(locked.code).not.toBe(0);
     expect(locked.stdout + locked.stderr).toMatch(/the stack is currently locked .*pulumi cancel/);
-    await ws.mustRun(["cancel", "--yes"]);
-    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["cancel", "--yes"]);
+    await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
   });
 
   it("with @pulumi/pulumi's own launcher (what an official CLI runs), the providers exit too", async () => {
@@ -138,23 +117,23 @@ describe("a SIGKILLed pulumi up", { timeout: 300_000 }, () => {
     symlinkSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"), path.join(sdkLauncher, "pulumi-resource-pulumi-nodejs"));
     const eps: Record<string, unknown> = {};
     for (let i = 0; i < 8; i++) eps[`ep-${i}`] = { url: `https://hooks.example.com/${i}`, events: ["conversion.created"] };
-    ws.writeConfig({ "selgeo:mode": "test", "selgeo:apiUrl": sandbox.url, "selgeo:webhookEndpoints": eps });
+    rig.ws.writeConfig({ "selgeo:mode": "test", "selgeo:apiUrl": rig.sandbox.url, "selgeo:webhookEndpoints": eps });
     const { before, left } = await killMidCreate({ PATH: `${sdkLauncher}${path.delimiter}${TOOLS_BIN}${path.delimiter}${process.env.PATH ?? ""}` });
     expect(before.some((p) => p.cmd.includes(`${sdkLauncher}/pulumi-resource-pulumi-nodejs`)), JSON.stringify(before)).toBe(true);
     expect(before.some((p) => p.cmd.includes("--require")), "the SDK's launcher preloads nothing").toBe(false);
     expect(left, `provider processes still running 5 s after the kill (before: ${JSON.stringify(before)})`).toEqual([]);
-    await ws.mustRun(["cancel", "--yes"]);
-    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["cancel", "--yes"]);
+    await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
   });
 });
 
 describe("a state file broken by a kill is named, with its fix", { timeout: 300_000 }, () => {
-  const backendUrl = () => `file://${ws.stateDir}`;
-  const checkpoint = () => ws.stateFile();
+  const backendUrl = () => `file://${rig.ws.stateDir}`;
+  const checkpoint = () => rig.ws.stateFile();
 
   it("an empty <stack>.json.attrs: every pulumi command fails with 'failed to load checkpoint: EOF'", async () => {
     writeFileSync(`${checkpoint()}.attrs`, "");
-    const r = await ws.run(["preview"]);
+    const r = await rig.ws.run(["preview"]);
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/failed to load checkpoint: .*EOF/);
   });
@@ -177,7 +156,7 @@ describe("a state file broken by a kill is named, with its fix", { timeout: 300_
 
   it("deleting the empty attrs file, as told, makes the stack readable again", async () => {
     rmSync(`${checkpoint()}.attrs`);
-    await ws.mustRun(["preview", "--expect-no-changes"]);
+    await rig.ws.mustRun(["preview", "--expect-no-changes"]);
     const r = await golive(["doctor", "--backend-url", backendUrl()]);
     expect(r.stdout).toMatch(/ok\s+stack state files/);
   });
@@ -185,7 +164,7 @@ describe("a state file broken by a kill is named, with its fix", { timeout: 300_
   it("an empty checkpoint: the fix restores <stack>.json.bak, and it works", async () => {
     expect(existsSync(`${checkpoint()}.bak`), "the file backend keeps a .bak").toBe(true);
     writeFileSync(checkpoint(), "");
-    const broken = await ws.run(["preview"]);
+    const broken = await rig.ws.run(["preview"]);
     expect(broken.code).not.toBe(0);
     const r = await golive(["drift", "--stack", "interrupted"]);
     expect(r.code).toBe(1);
@@ -193,7 +172,7 @@ describe("a state file broken by a kill is named, with its fix", { timeout: 300_
     expect(hint, r.stdout + r.stderr).toContain(`${checkpoint()} is empty`);
     expect(hint).toContain(`cp "${checkpoint()}.bak" "${checkpoint()}"`);
     copyFileSync(`${checkpoint()}.bak`, checkpoint());
-    await ws.mustRun(["refresh", "--yes", "--skip-preview"]);
-    await ws.mustRun(["preview", "--expect-no-changes"]);
+    await rig.ws.mustRun(["refresh", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["preview", "--expect-no-changes"]);
   });
 });

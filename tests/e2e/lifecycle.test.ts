@@ -5,46 +5,29 @@
  * Stripe signing secret lost in Secrets Manager (exactly one Stripe endpoint afterwards, its secret
  * stored and held by Selgeo).
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../sandbox/moto";
-import { PulumiWorkspace } from "../../cli/pulumiCli";
-import { secrets as runtimeSecrets } from "@selgeo-golive/runtime";
-import { startSandbox } from "../../sandbox/server";
+import type Stripe from "stripe";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PulumiWorkspace } from "../../cli/pulumiCli";
+import { secrets } from "@selgeo-golive/runtime";
+import { stripeFor } from "../contract/sandbox/stripe/helpers";
+import { useRehearsal } from "./helpers/rehearsal";
 
-const { fingerprint, readGeneratedSecret } = runtimeSecrets;
+const { fingerprint, readGeneratedSecret } = secrets;
 
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
-
-let sandbox: Sandbox;
-let moto: MotoServer;
+const rig = useRehearsal({ stack: "lifecycle", config: () => config() }, 180_000);
+const api = (method: string, p: string, body?: unknown) => rig.api(method, p, body);
 let sm: SecretsManagerClient;
 let stripe: Stripe;
-let ws: PulumiWorkspace;
-let sk = "";
-
-async function api(method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${sandbox.url}${p}`, {
-    method,
-    headers: { Authorization: `Bearer ${sk}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${p} -> ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-const admin = (p: string, body?: unknown) =>
-  fetch(`${sandbox.url}/_sandbox${p}`, { method: body === undefined ? "DELETE" : "POST", headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+beforeAll(() => {
+  sm = new SecretsManagerClient(rig.moto.clientConfig);
+  stripe = stripeFor(rig.sandbox, "test");
+});
 
 const config = () => ({
   "selgeo:mode": "test",
-  "selgeo:apiUrl": sandbox.url,
-  "selgeo:stripeApiUrl": sandbox.stripeUrl,
+  "selgeo:apiUrl": rig.sandbox.url,
+  "selgeo:stripeApiUrl": rig.sandbox.stripeUrl,
   "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 7 },
   "selgeo:webhookEndpoints": {
     orders: { url: "https://hooks.example.com/orders", events: ["conversion.created", "commission.created"] },
@@ -71,21 +54,21 @@ async function census() {
 
 /** Exactly one of everything, the program active, and Selgeo holding the stored Stripe secret. */
 async function assertConverged() {
-  const out = await ws.outputs();
+  const out = await rig.ws.outputs();
   const c = await census();
   expect(c.endpoints.map((e) => e.metadata.golive_resource).sort()).toEqual(["selgeo-golive/lifecycle/orders", "selgeo-golive/lifecycle/refunds"]);
   expect(c.livePrograms.map((p) => [p.id, p.status])).toEqual([[out.programId, "active"]]);
   expect(c.rules).toHaveLength(2);
   expect(c.stripeEndpoints.map((e) => e.id)).toEqual([out.stripeWebhookEndpointId]);
-  const { value } = await readGeneratedSecret({ arn: out.stripeWebhookSecretArn as string, ...moto.clientConfig });
+  const { value } = await readGeneratedSecret({ arn: out.stripeWebhookSecretArn as string, ...rig.moto.clientConfig });
   expect(c.integration.connected).toBe(true);
   expect(c.integration.webhook_secret_fingerprint).toBe(fingerprint(value));
   for (const arn of Object.values(out.webhookSecretArns as Record<string, string>)) {
-    expect((await readGeneratedSecret({ arn, ...moto.clientConfig })).value).toMatch(/^whsec_/);
+    expect((await readGeneratedSecret({ arn, ...rig.moto.clientConfig })).value).toMatch(/^whsec_/);
   }
   // Stripe signs with the stored secret and Selgeo verifies it: a test event proves the pair.
   const sent = (await (
-    await fetch(`${sandbox.stripeUrl}/_stripe/test_event`, {
+    await fetch(`${rig.sandbox.stripeUrl}/_stripe/test_event`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ endpoint: out.stripeWebhookEndpointId, wait: true }),
@@ -93,7 +76,7 @@ async function assertConverged() {
   ).json()) as { event: { id: string } };
   const log = (await api("GET", "/api/v1/integrations/stripe/events?limit=100")).data as any[];
   expect(log.find((e) => e.id === sent.event.id)?.signature_valid).toBe(true);
-  const noop = await ws.run(["preview", "--refresh", "--expect-no-changes"]);
+  const noop = await rig.ws.run(["preview", "--refresh", "--expect-no-changes"]);
   expect(noop.code, noop.stdout + noop.stderr).toBe(0);
   return out;
 }
@@ -106,30 +89,14 @@ async function assertDestroyed() {
   expect(c.integration.connected).toBe(false);
 }
 
-beforeAll(async () => {
-  moto = await startMoto({ port: 0 });
-  sm = new SecretsManagerClient(moto.clientConfig);
-  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
-  sk = sandbox.info.keys.test.sk;
-  const stripeKey = sandbox.info.stripe_keys!.test.secret_key;
-  const su = new URL(sandbox.stripeUrl);
-  stripe = new Stripe(stripeKey, { host: su.hostname, port: Number(su.port), protocol: "http", maxNetworkRetries: 0 });
-  ws = await PulumiWorkspace.create({ stack: "lifecycle", config: config(), env: { ...moto.env, SELGEO_SECRET_KEY: sk, STRIPE_SECRET_KEY: stripeKey } });
-}, 180_000);
-
-afterAll(async () => {
-  await sandbox?.close();
-  await moto?.close();
-});
-
 describe("lifecycle with the real Pulumi CLI", { timeout: 600_000 }, () => {
   it("destroy→up→destroy→up converges within the idempotency window: every kind recreated once, the program active", async () => {
-    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
     const ids = [await assertConverged()];
     for (let cycle = 0; cycle < 2; cycle++) {
-      await ws.mustRun(["destroy", "--yes", "--skip-preview"]);
+      await rig.ws.mustRun(["destroy", "--yes", "--skip-preview"]);
       await assertDestroyed();
-      const up = await ws.run(["up", "--yes", "--skip-preview"]);
+      const up = await rig.ws.run(["up", "--yes", "--skip-preview"]);
       expect(up.code, up.stdout + up.stderr).toBe(0);
       ids.push(await assertConverged());
     }
@@ -139,19 +106,11 @@ describe("lifecycle with the real Pulumi CLI", { timeout: 600_000 }, () => {
   });
 
   it("after a destroy, creates whose responses are lost after commit still leave no duplicate", async () => {
-    await ws.mustRun(["destroy", "--yes", "--skip-preview"]);
-    await admin("/faults", {
-      rules: [
-        { kind: "drop_after_commit", method: "POST", path_prefix: "/api/v1/programs", count: 3 },
-        { kind: "drop_after_commit", method: "POST", path_prefix: "/api/v1/webhook_endpoints", count: 2 },
-      ],
-    });
-    const first = await ws.run(["up", "--yes", "--skip-preview"]);
-    await admin("/faults");
-    if (first.code !== 0) {
-      expect(first.stdout + first.stderr).toMatch(/error:/);
-      await ws.mustRun(["up", "--yes", "--skip-preview"]);
-    }
+    await rig.ws.mustRun(["destroy", "--yes", "--skip-preview"]);
+    await rig.upThroughFaults([
+      { kind: "drop_after_commit", method: "POST", path_prefix: "/api/v1/programs", count: 3 },
+      { kind: "drop_after_commit", method: "POST", path_prefix: "/api/v1/webhook_endpoints", count: 2 },
+    ]);
     await assertConverged();
   });
 
@@ -159,13 +118,13 @@ describe("lifecycle with the real Pulumi CLI", { timeout: 600_000 }, () => {
     ["deleted for good", true],
     ["scheduled for deletion", false],
   ])("a Stripe signing secret %s in Secrets Manager: up --refresh leaves exactly one Stripe endpoint, its secret stored and held by Selgeo", async (_what, force) => {
-    if (!(await ws.outputs()).stripeWebhookEndpointId) await ws.mustRun(["up", "--yes", "--skip-preview"]);
-    const before = await ws.outputs();
+    if (!(await rig.ws.outputs()).stripeWebhookEndpointId) await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
+    const before = await rig.ws.outputs();
     await sm.send(new DeleteSecretCommand({ SecretId: before.stripeWebhookSecretArn as string, ...(force ? { ForceDeleteWithoutRecovery: true } : { RecoveryWindowInDays: 7 }) }));
-    const drift = await ws.run(["preview", "--refresh", "--expect-no-changes", "--diff"]);
+    const drift = await rig.ws.run(["preview", "--refresh", "--expect-no-changes", "--diff"]);
     expect(drift.code).not.toBe(0);
     expect(drift.stdout).toMatch(/secretState\s*: "(missing|deleted)_from_secrets_manager" => "in_sync"/);
-    const up = await ws.run(["up", "--refresh", "--yes", "--skip-preview"]);
+    const up = await rig.ws.run(["up", "--refresh", "--yes", "--skip-preview"]);
     expect(up.code, up.stdout + up.stderr).toBe(0);
     const after = await assertConverged();
     expect(after.stripeWebhookEndpointId).not.toBe(before.stripeWebhookEndpointId);
@@ -177,7 +136,7 @@ describe("lifecycle with the real Pulumi CLI", { timeout: 600_000 }, () => {
     let programId = "";
     const adoptConfig = (extra: Record<string, unknown> = {}) => ({
       "selgeo:mode": "test",
-      "selgeo:apiUrl": sandbox.url,
+      "selgeo:apiUrl": rig.sandbox.url,
       "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 0 },
       "selgeo:webhookEndpoints": {
         legacy: { adoptId: endpointId, url: "https://hooks.example.com/new", events: ["conversion.created"], ...extra },
@@ -185,18 +144,18 @@ describe("lifecycle with the real Pulumi CLI", { timeout: 600_000 }, () => {
       "selgeo:program": { adoptId: programId, name: "Adopted Partners", status: "draft" },
     });
     const writes = async () => {
-      const c = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as { by_method: Record<string, number> };
+      const c = (await (await fetch(`${rig.sandbox.url}/_sandbox/requests`)).json()) as { by_method: Record<string, number> };
       return (c.by_method.POST ?? 0) + (c.by_method.DELETE ?? 0);
     };
 
     beforeAll(async () => {
       endpointId = (await api("POST", "/api/v1/webhook_endpoints", { url: "https://hooks.example.com/legacy", events: ["ping"], description: "made by hand" })).id;
       programId = (await api("POST", "/api/v1/programs", { name: "Legacy Partners", currency: "usd" })).id;
-      adopt = await PulumiWorkspace.create({ stack: "adopt", config: adoptConfig(), env: { ...moto.env, SELGEO_SECRET_KEY: sk } });
+      adopt = await rig.workspace("adopt", adoptConfig(), { keys: ["SELGEO_SECRET_KEY"] });
     }, 120_000);
 
     it("the preview lists each field the take-over changes, warns that the secret is not stored, and writes nothing", async () => {
-      await fetch(`${sandbox.url}/_sandbox/requests`, { method: "DELETE" });
+      await fetch(`${rig.sandbox.url}/_sandbox/requests`, { method: "DELETE" });
       const preview = await adopt.run(["preview", "--diff"]);
       const text = preview.stdout + preview.stderr;
       expect(preview.code, text).toBe(0);
@@ -224,19 +183,19 @@ describe("lifecycle with the real Pulumi CLI", { timeout: 600_000 }, () => {
       await adopt.mustRun(["up", "--yes", "--skip-preview"]);
       out = await adopt.outputs();
       expect((out.webhookSecretStates as Record<string, string>).legacy).toBe("in_sync");
-      const { value } = await readGeneratedSecret({ arn: (out.webhookSecretArns as Record<string, string>).legacy, ...moto.clientConfig });
+      const { value } = await readGeneratedSecret({ arn: (out.webhookSecretArns as Record<string, string>).legacy, ...rig.moto.clientConfig });
       expect(fingerprint(value)).toBe((await api("GET", `/api/v1/webhook_endpoints/${endpointId}`)).secret_fingerprint);
       const clean = await adopt.run(["preview", "--refresh", "--expect-no-changes"]);
       expect(clean.code, clean.stdout + clean.stderr).toBe(0);
     });
 
     it("an adoptId that does not exist fails the preview, naming it, before any write", async () => {
-      const ghost = await PulumiWorkspace.create({
-        stack: "ghost",
-        config: { ...adoptConfig(), "selgeo:webhookEndpoints": { legacy: { adoptId: "we_doesnotexist", url: "https://hooks.example.com/x", events: ["ping"] } } },
-        env: { ...moto.env, SELGEO_SECRET_KEY: sk },
-      });
-      await fetch(`${sandbox.url}/_sandbox/requests`, { method: "DELETE" });
+      const ghost = await rig.workspace(
+        "ghost",
+        { ...adoptConfig(), "selgeo:webhookEndpoints": { legacy: { adoptId: "we_doesnotexist", url: "https://hooks.example.com/x", events: ["ping"] } } },
+        { keys: ["SELGEO_SECRET_KEY"] },
+      );
+      await fetch(`${rig.sandbox.url}/_sandbox/requests`, { method: "DELETE" });
       const r = await ghost.run(["preview"]);
       expect(r.code).not.toBe(0);
       expect(r.stdout + r.stderr).toMatch(/selgeo:webhookEndpoints\.legacy\.adoptId: no Selgeo webhook endpoint we_doesnotexist/);

@@ -12,26 +12,34 @@
  * declares the same resource types directly (with a provider that accepts anything) on the same
  * live stack.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../sandbox/moto";
-import { PulumiWorkspace, REPO_ROOT, type CliResult } from "../../cli/pulumiCli";
-import { startSandbox } from "../../sandbox/server";
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT, type CliResult } from "../../cli/pulumiCli";
+import { useRehearsal } from "./helpers/rehearsal";
 
 const PACK = path.join(REPO_ROOT, "policy");
-let sandbox: Sandbox;
-let moto: MotoServer;
-let ws: PulumiWorkspace;
+const rig = useRehearsal(
+  {
+    before: async ({ moto, sandbox }) => {
+      await new SecretsManagerClient(moto.clientConfig).send(
+        new CreateSecretCommand({
+          Name: "selgeo-golive/policy/keys",
+          SecretString: JSON.stringify({ selgeo_secret_key: sandbox.info.keys.live.sk, stripe_secret_key: sandbox.info.stripe_keys!.live.secret_key }),
+        }),
+      );
+    },
+    stack: "live",
+    keys: [],
+  },
+  180_000,
+);
 
 const cleanConfig = (): Record<string, unknown> => ({
   "selgeo:mode": "live",
-  "selgeo:apiUrl": sandbox.url,
-  "selgeo:stripeApiUrl": sandbox.stripeUrl,
+  "selgeo:apiUrl": rig.sandbox.url,
+  "selgeo:stripeApiUrl": rig.sandbox.stripeUrl,
   "selgeo:secretKey": "awssm://selgeo-golive/policy/keys#selgeo_secret_key",
   "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 0 },
   "selgeo:webhookEndpoints": {
@@ -53,14 +61,14 @@ const REAL_PROGRAM = (main: string) =>
   ["name: selgeo-golive", "runtime:", "  name: nodejs", "  options:", "    typescript: true", `main: ${JSON.stringify(main)}`, ""].join("\n");
 
 async function preview(config: Record<string, unknown>): Promise<CliResult & { text: string }> {
-  ws.writeConfig(config);
-  const r = await ws.run(["preview", "--policy-pack", PACK]);
+  rig.ws.writeConfig(config);
+  const r = await rig.ws.run(["preview", "--policy-pack", PACK]);
   return { ...r, text: r.stdout + r.stderr };
 }
 
 /** Declares resources of the go-live's types directly, past the config schema and the providers' checks. */
 async function previewDirect(resources: Array<{ module: string; type: string; name: string; props: Record<string, unknown> }>) {
-  const dir = path.join(ws.projectDir, "direct");
+  const dir = path.join(rig.ws.projectDir, "direct");
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     path.join(dir, "index.js"),
@@ -71,11 +79,11 @@ async function previewDirect(resources: Array<{ module: string; type: string; na
       "",
     ].join("\n"),
   );
-  writeFileSync(path.join(ws.projectDir, "Pulumi.yaml"), REAL_PROGRAM("direct").replace("typescript: true", "typescript: false"));
+  writeFileSync(path.join(rig.ws.projectDir, "Pulumi.yaml"), REAL_PROGRAM("direct").replace("typescript: true", "typescript: false"));
   try {
     return await preview({ "selgeo:mode": "live" });
   } finally {
-    writeFileSync(path.join(ws.projectDir, "Pulumi.yaml"), REAL_PROGRAM(path.relative(ws.projectDir, REPO_ROOT)));
+    writeFileSync(path.join(rig.ws.projectDir, "Pulumi.yaml"), REAL_PROGRAM(path.relative(rig.ws.projectDir, REPO_ROOT)));
   }
 }
 
@@ -85,23 +93,6 @@ function expectMandatory(r: CliResult & { text: string }, policy: string, messag
   expect(r.text).toMatch(new RegExp(`\\[mandatory\\]\\s+${policy}\\b`));
   expect(r.text).toMatch(message);
 }
-
-beforeAll(async () => {
-  moto = await startMoto({ port: 0 });
-  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
-  await new SecretsManagerClient(moto.clientConfig).send(
-    new CreateSecretCommand({
-      Name: "selgeo-golive/policy/keys",
-      SecretString: JSON.stringify({ selgeo_secret_key: sandbox.info.keys.live.sk, stripe_secret_key: sandbox.info.stripe_keys!.live.secret_key }),
-    }),
-  );
-  ws = await PulumiWorkspace.create({ stack: "live", config: {}, env: moto.env });
-}, 180_000);
-
-afterAll(async () => {
-  await sandbox?.close();
-  await moto?.close();
-});
 
 describe("the go-live policy pack on a live stack (real CLI)", { timeout: 300_000 }, () => {
   it("a clean live config passes, with every policy run and no violation", async () => {

@@ -7,47 +7,19 @@
  * Regenerate the golden with UPDATE_GOLDEN=1 and read its diff in review. REVIEW_RECORD=FILE keeps
  * the recorded preview events (the unit tests' fixture, after normalising).
  */
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../sandbox/moto";
-import { PulumiWorkspace, REPO_ROOT } from "../../cli/pulumiCli";
-import { startSandbox } from "../../sandbox/server";
+import { describe, expect, it } from "vitest";
+import type { PulumiWorkspace } from "../../cli/pulumiCli";
+import { useRehearsal } from "./helpers/rehearsal";
 
 const GOLDEN = path.join(__dirname, "__golden__", "review-changes.md");
 
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-let moto: MotoServer;
-
-/** Runs `node bin/golive.js <args>` as CI would: no TTY, environment only. */
-function golive(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin", "golive.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-/** The environment `golive` gets for a workspace: its backend and home, as `pulumi` itself would. */
-function envFor(ws: PulumiWorkspace, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...extra,
-    PULUMI_HOME: ws.homeDir,
-    PULUMI_BACKEND_URL: `file://${ws.stateDir}`,
-    PULUMI_CONFIG_PASSPHRASE: "",
-    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-  };
-  delete env.FORCE_COLOR;
-  return env;
-}
+const rig = useRehearsal({}, 120_000);
+/** Runs `golive <args>` as CI would: no TTY, environment only, with the workspace's backend and home. */
+const golive = (args: string[], ws: PulumiWorkspace) => rig.golive(args, { ws, cron: true });
 
 /** What differs between runs but not between reviews. */
 function normalise(text: string): string {
@@ -59,22 +31,12 @@ function normalise(text: string): string {
     .trim();
 }
 
-beforeAll(async () => {
-  moto = await startMoto({ port: 0 });
-  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
-}, 120_000);
-
-afterAll(async () => {
-  await sandbox?.close();
-  await moto?.close();
-});
-
 describe("golive review with the real Pulumi CLI", { timeout: 400_000 }, () => {
   const ep = (name: string, events: string[], extra: Record<string, unknown> = {}) => ({ url: `https://hooks.review.example/${name}`, events, ...extra });
   const base = (): Record<string, unknown> => ({
     "selgeo:mode": "test",
-    "selgeo:apiUrl": sandbox.url,
-    "selgeo:stripeApiUrl": sandbox.stripeUrl,
+    "selgeo:apiUrl": rig.sandbox.url,
+    "selgeo:stripeApiUrl": rig.sandbox.stripeUrl,
     "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 0 },
     "selgeo:webhookEndpoints": {
       orders: ep("orders", ["conversion.created", "commission.created", "conversion.fraud_detected", "participant.approved"]),
@@ -99,14 +61,11 @@ describe("golive review with the real Pulumi CLI", { timeout: 400_000 }, () => {
     "selgeo:program": { name: "Review Partners", status: "active" },
   });
   let ws: PulumiWorkspace;
-  let env: NodeJS.ProcessEnv;
 
   it("right after up: no changes, exit 0", async () => {
-    const keys = { SELGEO_SECRET_KEY: sandbox.info.keys.test.sk, STRIPE_SECRET_KEY: sandbox.info.stripe_keys!.test.secret_key };
-    ws = await PulumiWorkspace.create({ stack: "review", config: base(), env: { ...moto.env, ...keys } });
-    env = envFor(ws, { ...moto.env, ...keys });
+    ws = await rig.workspace("review", base());
     await ws.mustRun(["up", "--yes", "--skip-preview"]);
-    const r = await golive(["review", "--stack", "review", "--cwd", ws.projectDir], env);
+    const r = await golive(["review", "--stack", "review", "--cwd", ws.projectDir], ws);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^review of stack review: no changes; policy pack: no violations/);
   });
@@ -114,7 +73,7 @@ describe("golive review with the real Pulumi CLI", { timeout: 400_000 }, () => {
   it("a changed config reads as the golden Markdown review, exit 2", async () => {
     ws.writeConfig(changed());
     const record = path.join(mkdtempSync(path.join(tmpdir(), "golive-review-")), "events.json");
-    const r = await golive(["review", "--stack", "review", "--cwd", ws.projectDir, "--format", "markdown", "--record", record], env);
+    const r = await golive(["review", "--stack", "review", "--cwd", ws.projectDir, "--format", "markdown", "--record", record], ws);
     expect(r.code, r.stderr).toBe(2);
     if (process.env.REVIEW_RECORD) copyFileSync(record, process.env.REVIEW_RECORD);
     const got = normalise(r.stdout);
@@ -140,23 +99,23 @@ describe("golive review with the real Pulumi CLI", { timeout: 400_000 }, () => {
   });
 
   it("a mandatory violation on a live stack: exit 1, the violation first", async () => {
-    await new SecretsManagerClient(moto.clientConfig).send(
-      new CreateSecretCommand({ Name: "selgeo-golive/review/keys", SecretString: JSON.stringify({ selgeo_secret_key: sandbox.info.keys.live.sk }) }),
+    await new SecretsManagerClient(rig.moto.clientConfig).send(
+      new CreateSecretCommand({ Name: "selgeo-golive/review/keys", SecretString: JSON.stringify({ selgeo_secret_key: rig.sandbox.info.keys.live.sk }) }),
     );
-    const live = await PulumiWorkspace.create({
-      stack: "live",
-      config: {
+    const live = await rig.workspace(
+      "live",
+      {
         "selgeo:mode": "live",
-        "selgeo:apiUrl": sandbox.url,
+        "selgeo:apiUrl": rig.sandbox.url,
         "selgeo:secretKey": "awssm://selgeo-golive/review/keys#selgeo_secret_key",
         "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 0 },
         "selgeo:webhookEndpoints": { crm: ep("crm", ["participant.approved"]) },
         "selgeo:commissionRules": { fast: { type: "percentage", percentage: 20, holdPeriodDays: 7, autoApprove: true } },
         "selgeo:program": { name: "Review Partners", status: "draft" },
       },
-      env: moto.env,
-    });
-    const r = await golive(["review", "--stack", "live", "--cwd", live.projectDir, "--format", "markdown"], envFor(live, moto.env));
+      { keys: [] },
+    );
+    const r = await golive(["review", "--stack", "live", "--cwd", live.projectDir, "--format", "markdown"], live);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain("**`up` would be refused**");
     const mandatory = r.stdout.indexOf("**mandatory** `selgeo-commission-hold-period`");

@@ -5,36 +5,28 @@
  * encrypted; a reference leaves only the reference there; the environment leaves nothing. A live
  * stack takes only the reference.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../sandbox/moto";
-import { PulumiWorkspace } from "../../cli/pulumiCli";
-import { startSandbox } from "../../sandbox/server";
+import { describe, expect, it } from "vitest";
+import type { PulumiWorkspace } from "../../cli/pulumiCli";
+import { useRehearsal } from "./helpers/rehearsal";
 
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-let moto: MotoServer;
+const rig = useRehearsal(
+  {
+    before: async () => {
+      await new SecretsManagerClient(rig.moto.clientConfig).send(
+        new CreateSecretCommand({ Name: "selgeo-golive/where/keys", SecretString: JSON.stringify({ selgeo: rig.sandbox.info.keys.test.sk }) }),
+      );
+    },
+  },
+  120_000,
+);
 /** Pulumi's marker of an encrypted value in state. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
-beforeAll(async () => {
-  moto = await startMoto({ port: 0 });
-  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
-  await new SecretsManagerClient(moto.clientConfig).send(
-    new CreateSecretCommand({ Name: "selgeo-golive/where/keys", SecretString: JSON.stringify({ selgeo: sandbox.info.keys.test.sk }) }),
-  );
-}, 120_000);
-
-afterAll(async () => {
-  await sandbox?.close();
-  await moto?.close();
-});
-
 const baseConfig = () => ({
   "selgeo:mode": "test",
-  "selgeo:apiUrl": sandbox.url,
+  "selgeo:apiUrl": rig.sandbox.url,
   "selgeo:webhookEndpoints": { orders: { url: "https://hooks.example.com/orders", events: ["conversion.created"] } },
 });
 
@@ -67,7 +59,7 @@ const ways: Way[] = [
   {
     how: "the SELGEO_SECRET_KEY environment variable",
     setUp: async (ws) => ws.writeConfig(baseConfig()),
-    env: () => ({ SELGEO_SECRET_KEY: sandbox.info.keys.test.sk }),
+    env: () => ({ SELGEO_SECRET_KEY: rig.sandbox.info.keys.test.sk }),
     inState: (stored) => expect(stored).toBeUndefined(),
     revealedByShowSecrets: false,
   },
@@ -75,7 +67,7 @@ const ways: Way[] = [
     how: "pulumi config set --secret (test stacks only)",
     setUp: async (ws) => {
       ws.writeConfig(baseConfig());
-      await ws.mustRun(["config", "set", "--secret", "selgeo:secretKey", sandbox.info.keys.test.sk]);
+      await ws.mustRun(["config", "set", "--secret", "selgeo:secretKey", rig.sandbox.info.keys.test.sk]);
     },
     env: () => ({}),
     // Encrypted with the stack's secrets provider: ciphertext, never the key.
@@ -87,10 +79,10 @@ const ways: Way[] = [
 describe("where the Selgeo key is kept", { timeout: 300_000 }, () => {
   it.each(ways.map((w, i) => [w.how, i] as const))("%s", async (_how, i) => {
     const way = ways[i];
-    const ws = await PulumiWorkspace.create({ stack: `where${i}`, config: baseConfig(), env: { ...moto.env, ...way.env() } });
+    const ws = await rig.workspace(`where${i}`, baseConfig(), { keys: [], env: way.env() });
     await way.setUp(ws);
     const up = await ws.mustRun(["up", "--yes", "--skip-preview"]);
-    const key = sandbox.info.keys.test.sk;
+    const key = rig.sandbox.info.keys.test.sk;
     way.inState(providerKeyInState(ws));
     expect(readFileSync(ws.stateFile(), "utf8").includes(key), "plaintext key in the state file").toBe(false);
     expect((await ws.mustRun(["stack", "export"])).stdout.includes(key), "plaintext key in stack export").toBe(false);
@@ -99,12 +91,12 @@ describe("where the Selgeo key is kept", { timeout: 300_000 }, () => {
   });
 
   it("a live stack refuses a key set with pulumi config set --secret, at preview, steering to awssm://", async () => {
-    const ws = await PulumiWorkspace.create({ stack: "wherelive", config: { ...baseConfig(), "selgeo:mode": "live" }, env: moto.env });
+    const ws = await rig.workspace("wherelive", { ...baseConfig(), "selgeo:mode": "live" }, { keys: [] });
     ws.writeConfig({ ...baseConfig(), "selgeo:mode": "live", "selgeo:webhookEndpoints": { orders: { url: "https://hooks.merchant.example/selgeo", events: ["conversion.created"] } } });
-    await ws.mustRun(["config", "set", "--secret", "selgeo:secretKey", sandbox.info.keys.live.sk]);
+    await ws.mustRun(["config", "set", "--secret", "selgeo:secretKey", rig.sandbox.info.keys.live.sk]);
     const r = await ws.run(["preview"]);
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/selgeo:secretKey: a live stack takes the (Selgeo )?key as a Secrets Manager reference \(awssm:\/\/<secret id>\[#field\]\), never as a value/);
-    expect((r.stdout + r.stderr).includes(sandbox.info.keys.live.sk)).toBe(false);
+    expect((r.stdout + r.stderr).includes(rig.sandbox.info.keys.live.sk)).toBe(false);
   });
 });

@@ -3,90 +3,63 @@
  * Manager, every `whsec_` written there and never in state, exports or CLI output (even --debug);
  * rotation through the API is drift; declarative rotation keeps both secrets valid for the overlap.
  */
-import { createServer, type Server } from "node:http";
-import { mkdtempSync } from "node:fs";
 import { readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../sandbox/moto";
-import { PulumiWorkspace, type CliResult } from "../../cli/pulumiCli";
-import { secrets, verifySignatureHeader } from "@selgeo-golive/runtime";
-import { startSandbox } from "../../sandbox/server";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CliResult, PulumiWorkspace } from "../../cli/pulumiCli";
+import { secrets } from "@selgeo-golive/runtime";
+import { verifySignatureHeader } from "@selgeo-golive/runtime";
+import { useRehearsal } from "./helpers/rehearsal";
 
 const { readGeneratedSecret } = secrets;
 
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
-
-let sandbox: Sandbox;
-let moto: MotoServer;
 let sm: SecretsManagerClient;
-let ws: PulumiWorkspace;
-let receiver: Server;
-let receiverUrl = "";
 let lastSignature = "";
 let lastBody = "";
 const printed: string[] = [];
 
-async function api(method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${sandbox.url}${p}`, {
-    method,
-    headers: { Authorization: `Bearer ${sandbox.info.keys.test.sk}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return res.json();
-}
+const rig = useRehearsal(
+  {
+    receiver: (d) => {
+      lastSignature = d.signature;
+      lastBody = d.body;
+      return 200;
+    },
+    before: async ({ moto, sandbox }) => {
+      sm = new SecretsManagerClient(moto.clientConfig);
+      await sm.send(
+        new CreateSecretCommand({ Name: "selgeo-golive/e2e/keys", SecretString: JSON.stringify({ selgeo_secret_key: sandbox.info.keys.test.sk }) }),
+      );
+    },
+    stack: "e2e",
+    config: () => config(),
+    // No SELGEO_SECRET_KEY in the environment: the reference is the only way to the key.
+    keys: [],
+  },
+  180_000,
+);
+const api = (method: string, p: string, body?: unknown) => rig.request(method, p, body);
 
 async function run(args: string[], must = true): Promise<CliResult> {
-  const r = must ? await ws.mustRun(args) : await ws.run(args);
+  const r = must ? await rig.ws.mustRun(args) : await rig.ws.run(args);
   printed.push(r.stdout, r.stderr);
   return r;
 }
 
 /** Every key and secret value this test knows, to search outputs for. */
 function knownSecrets(): string[] {
-  return [sandbox.info.keys.test.sk, sandbox.info.keys.live.sk];
+  return [rig.sandbox.info.keys.test.sk, rig.sandbox.info.keys.live.sk];
 }
 
 const config = (rotation = 0) => ({
   "selgeo:mode": "test",
-  "selgeo:apiUrl": sandbox.url,
+  "selgeo:apiUrl": rig.sandbox.url,
   // The key by reference: resolved by the providers at run time, never written anywhere else.
   "selgeo:secretKey": "awssm://selgeo-golive/e2e/keys#selgeo_secret_key",
   "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 0 },
   "selgeo:webhookEndpoints": {
-    orders: { url: `${receiverUrl}/orders`, events: ["conversion.created", "ping"], secretRotation: rotation, rotationOverlapHours: 1 },
+    orders: { url: `${rig.receiver.url}/orders`, events: ["conversion.created", "ping"], secretRotation: rotation, rotationOverlapHours: 1 },
   },
-});
-
-beforeAll(async () => {
-  moto = await startMoto({ port: 0 });
-  sm = new SecretsManagerClient(moto.clientConfig);
-  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
-  await sm.send(
-    new CreateSecretCommand({ Name: "selgeo-golive/e2e/keys", SecretString: JSON.stringify({ selgeo_secret_key: sandbox.info.keys.test.sk }) }),
-  );
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      lastSignature = String(req.headers["selgeo-signature"] ?? "");
-      lastBody = Buffer.concat(chunks).toString("utf8");
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
-  const addr = receiver.address();
-  receiverUrl = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
-  // No SELGEO_SECRET_KEY in the environment: the reference is the only way to the key.
-  ws = await PulumiWorkspace.create({ stack: "e2e", config: config(), env: moto.env });
-}, 180_000);
-
-afterAll(async () => {
-  await new Promise((r) => receiver?.close(r));
-  await sandbox?.close();
-  await moto?.close();
 });
 
 describe("secrets with the real Pulumi CLI on moto", { timeout: 300_000 }, () => {
@@ -94,10 +67,10 @@ describe("secrets with the real Pulumi CLI on moto", { timeout: 300_000 }, () =>
 
   it("up writes the whsec_ to Secrets Manager, and it verifies a real ping delivery", async () => {
     await run(["up", "--yes", "--skip-preview"]);
-    const out = await ws.outputs();
+    const out = await rig.ws.outputs();
     arn = (out.webhookSecretArns as Record<string, string>).orders;
     expect(arn).toMatch(/^arn:aws:secretsmanager:us-east-1:\d+:secret:selgeo-golive\/e2e\/webhook-endpoint\/orders-/);
-    const { value } = await readGeneratedSecret({ arn, ...moto.clientConfig });
+    const { value } = await readGeneratedSecret({ arn, ...rig.moto.clientConfig });
     expect(value).toMatch(/^whsec_/);
     const id = (out.webhookEndpointIds as Record<string, string>).orders;
     const ping = await api("POST", `/api/v1/webhook_endpoints/${id}/ping`, {});
@@ -110,8 +83,8 @@ describe("secrets with the real Pulumi CLI on moto", { timeout: 300_000 }, () =>
     await run(["refresh", "--yes", "--skip-preview", "--debug"]);
     const exported = (await run(["stack", "export"])).stdout;
     const exportedWithSecrets = (await run(["stack", "export", "--show-secrets"])).stdout;
-    const state = readFileSync(ws.stateFile(), "utf8");
-    const { value: whsec } = await readGeneratedSecret({ arn, ...moto.clientConfig });
+    const state = readFileSync(rig.ws.stateFile(), "utf8");
+    const { value: whsec } = await readGeneratedSecret({ arn, ...rig.moto.clientConfig });
     for (const [what, text] of [["state", state], ["export", exported], ["export --show-secrets", exportedWithSecrets], ["CLI output", printed.join("\n")]] as const) {
       expect(text, what).not.toMatch(/whsec_[A-Za-z0-9]/);
       for (const k of [...knownSecrets(), whsec]) expect(text.includes(k), `${what} contains a secret`).toBe(false);
@@ -120,13 +93,13 @@ describe("secrets with the real Pulumi CLI on moto", { timeout: 300_000 }, () =>
   });
 
   it("a secret rotated through the API shows as drift, and up repairs it with a stored secret", async () => {
-    const id = ((await ws.outputs()).webhookEndpointIds as Record<string, string>).orders;
+    const id = ((await rig.ws.outputs()).webhookEndpointIds as Record<string, string>).orders;
     await api("POST", `/api/v1/webhook_endpoints/${id}/rotate_secret`, { expires_in: 0 });
     const drift = await run(["preview", "--refresh", "--expect-no-changes", "--diff"], false);
     expect(drift.code).not.toBe(0);
     expect(drift.stdout).toMatch(/secretState\s*: "rotated_outside_pulumi" => "in_sync"/);
     await run(["up", "--refresh", "--yes", "--skip-preview"]);
-    const { value } = await readGeneratedSecret({ arn, ...moto.clientConfig });
+    const { value } = await readGeneratedSecret({ arn, ...rig.moto.clientConfig });
     await api("POST", `/api/v1/webhook_endpoints/${id}/ping`, {});
     expect(verifySignatureHeader(lastSignature, lastBody, value).ok).toBe(true);
     expect((await run(["preview", "--refresh", "--expect-no-changes"], false)).code).toBe(0);
@@ -138,37 +111,37 @@ describe("secrets with the real Pulumi CLI on moto", { timeout: 300_000 }, () =>
     expect(drift.code).not.toBe(0);
     expect(drift.stdout).toMatch(/secretState\s*: "(missing|deleted)_from_secrets_manager" => "in_sync"/);
     await run(["up", "--refresh", "--yes", "--skip-preview"]);
-    const out = await ws.outputs();
+    const out = await rig.ws.outputs();
     arn = (out.webhookSecretArns as Record<string, string>).orders;
-    const { value } = await readGeneratedSecret({ arn, ...moto.clientConfig });
+    const { value } = await readGeneratedSecret({ arn, ...rig.moto.clientConfig });
     await api("POST", `/api/v1/webhook_endpoints/${(out.webhookEndpointIds as Record<string, string>).orders}/ping`, {});
     expect(verifySignatureHeader(lastSignature, lastBody, value).ok).toBe(true);
   });
 
   it("a declarative rotation keeps both secrets valid for the overlap, then only the new one", async () => {
-    const { value: before } = await readGeneratedSecret({ arn, ...moto.clientConfig });
-    ws.writeConfig(config(1));
+    const { value: before } = await readGeneratedSecret({ arn, ...rig.moto.clientConfig });
+    rig.ws.writeConfig(config(1));
     await run(["up", "--yes", "--skip-preview"]);
-    const out = await ws.outputs();
+    const out = await rig.ws.outputs();
     const id = (out.webhookEndpointIds as Record<string, string>).orders;
-    const { value: after } = await readGeneratedSecret({ arn: (out.webhookSecretArns as Record<string, string>).orders, ...moto.clientConfig });
+    const { value: after } = await readGeneratedSecret({ arn: (out.webhookSecretArns as Record<string, string>).orders, ...rig.moto.clientConfig });
     expect(after).not.toBe(before);
     await api("POST", `/api/v1/webhook_endpoints/${id}/ping`, {});
     expect(verifySignatureHeader(lastSignature, lastBody, before).ok).toBe(true);
     expect(verifySignatureHeader(lastSignature, lastBody, after).ok).toBe(true);
     // Past the one-hour overlap, only the new secret signs.
-    await fetch(`${sandbox.url}/_sandbox/clock/advance`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ seconds: 3601 }) });
+    await fetch(`${rig.sandbox.url}/_sandbox/clock/advance`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ seconds: 3601 }) });
     await api("POST", `/api/v1/webhook_endpoints/${id}/ping`, {});
     expect(verifySignatureHeader(lastSignature, lastBody, before).ok).toBe(false);
     expect(verifySignatureHeader(lastSignature, lastBody, after).ok).toBe(true);
   });
 
   it("destroy deletes the endpoint and its secret", async () => {
-    const out = await ws.outputs();
+    const out = await rig.ws.outputs();
     const current = (out.webhookSecretArns as Record<string, string>).orders;
     await run(["destroy", "--yes", "--skip-preview"]);
     expect((await api("GET", "/api/v1/webhook_endpoints")).data).toHaveLength(0);
-    await expect(readGeneratedSecret({ arn: current, ...moto.clientConfig })).rejects.toThrow();
+    await expect(readGeneratedSecret({ arn: current, ...rig.moto.clientConfig })).rejects.toThrow();
   });
 });
 
@@ -181,32 +154,32 @@ describe("a live stack refuses keys of the wrong mode at preview, before any req
       new CreateSecretCommand({
         Name: "selgeo-golive/live/keys",
         SecretString: JSON.stringify({
-          wrong_selgeo: sandbox.info.keys.test.sk,
-          selgeo: sandbox.info.keys.live.sk,
-          wrong_stripe: sandbox.info.stripe_keys!.test.secret_key,
+          wrong_selgeo: rig.sandbox.info.keys.test.sk,
+          selgeo: rig.sandbox.info.keys.live.sk,
+          wrong_stripe: rig.sandbox.info.stripe_keys!.test.secret_key,
         }),
       }),
     );
-    live = await PulumiWorkspace.create({
-      stack: "live",
-      config: {
+    live = await rig.workspace(
+      "live",
+      {
         "selgeo:mode": "live",
-        "selgeo:apiUrl": sandbox.url,
+        "selgeo:apiUrl": rig.sandbox.url,
         "selgeo:secretKey": "awssm://selgeo-golive/live/keys#wrong_selgeo",
         "selgeo:webhookEndpoints": { orders: { url: "https://hooks.merchant.example/selgeo", events: ["conversion.created"] } },
       },
-      env: moto.env,
-    });
+      { keys: [] },
+    );
   }, 120_000);
 
   const counters = async () => {
-    const selgeo = (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as { total: number };
-    const stripe = (await (await fetch(`${sandbox.stripeUrl}/_stripe/requests`)).json()) as { total: number };
+    const selgeo = (await (await fetch(`${rig.sandbox.url}/_sandbox/requests`)).json()) as { total: number };
+    const stripe = (await (await fetch(`${rig.sandbox.stripeUrl}/_stripe/requests`)).json()) as { total: number };
     return selgeo.total + stripe.total;
   };
   const reset = async () => {
-    await fetch(`${sandbox.url}/_sandbox/requests`, { method: "DELETE" });
-    await fetch(`${sandbox.stripeUrl}/_stripe/requests`, { method: "DELETE" });
+    await fetch(`${rig.sandbox.url}/_sandbox/requests`, { method: "DELETE" });
+    await fetch(`${rig.sandbox.stripeUrl}/_stripe/requests`, { method: "DELETE" });
   };
 
   it("a test Selgeo key behind the live stack's reference", async () => {
@@ -215,15 +188,15 @@ describe("a live stack refuses keys of the wrong mode at preview, before any req
     const text = r.stdout + r.stderr;
     expect(r.code).not.toBe(0);
     expect(text).toMatch(/selgeo:secretKey is a test-mode key but selgeo:mode is "live"/);
-    expect(text.includes(sandbox.info.keys.test.sk)).toBe(false);
+    expect(text.includes(rig.sandbox.info.keys.test.sk)).toBe(false);
     expect(await counters()).toBe(0);
   });
 
   it("a Stripe key of the other mode", async () => {
     live.writeConfig({
       "selgeo:mode": "live",
-      "selgeo:apiUrl": sandbox.url,
-      "selgeo:stripeApiUrl": sandbox.stripeUrl,
+      "selgeo:apiUrl": rig.sandbox.url,
+      "selgeo:stripeApiUrl": rig.sandbox.stripeUrl,
       "selgeo:secretKey": "awssm://selgeo-golive/live/keys#selgeo",
       "selgeo:stripeSecretKey": "awssm://selgeo-golive/live/keys#wrong_stripe",
       "selgeo:webhookEndpoints": { orders: { url: "https://hooks.merchant.example/selgeo", events: ["conversion.created"] } },
@@ -234,21 +207,21 @@ describe("a live stack refuses keys of the wrong mode at preview, before any req
     const text = r.stdout + r.stderr;
     expect(r.code).not.toBe(0);
     expect(text).toMatch(/selgeo:stripeSecretKey is a Stripe test-mode key but selgeo:mode is "live"/);
-    expect(text.includes(sandbox.info.stripe_keys!.test.secret_key)).toBe(false);
+    expect(text.includes(rig.sandbox.info.stripe_keys!.test.secret_key)).toBe(false);
     expect(await counters()).toBe(0);
   });
 
   it("a live key written as a plain value is refused on the live stack", async () => {
     live.writeConfig({
       "selgeo:mode": "live",
-      "selgeo:apiUrl": sandbox.url,
+      "selgeo:apiUrl": rig.sandbox.url,
       "selgeo:webhookEndpoints": { orders: { url: "https://hooks.merchant.example/selgeo", events: ["conversion.created"] } },
     });
     await reset();
-    const plain = await live.run(["preview"], { SELGEO_SECRET_KEY: sandbox.info.keys.live.sk });
+    const plain = await live.run(["preview"], { SELGEO_SECRET_KEY: rig.sandbox.info.keys.live.sk });
     expect(plain.code).not.toBe(0);
     expect(plain.stdout + plain.stderr).toMatch(/selgeo:secretKey: a live stack takes the Selgeo key as a Secrets Manager reference/);
-    expect((plain.stdout + plain.stderr).includes(sandbox.info.keys.live.sk)).toBe(false);
+    expect((plain.stdout + plain.stderr).includes(rig.sandbox.info.keys.live.sk)).toBe(false);
     expect(await counters()).toBe(0);
   });
 });

@@ -3,38 +3,35 @@
  * up, in-place update, drift through refresh, destroy, a create whose response is lost, and secrets
  * kept out of plain-text state.
  */
-import { createServer, type Server } from "node:http";
 import { readFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../sandbox/moto";
-import { PulumiWorkspace } from "../../cli/pulumiCli";
-import { startSandbox } from "../../sandbox/server";
-import { verifySignatureHeader } from "@selgeo-golive/runtime";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signedWith, useRehearsal } from "./helpers/rehearsal";
 
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
-
-let sandbox: Sandbox;
-let receiver: Server;
-let receiverUrl: string;
-let ws: PulumiWorkspace;
-let sk: string;
-let moto: MotoServer;
 const receiverSecrets = new Map<string, string>();
 
-async function api(method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${sandbox.url}${p}`, {
-    method,
-    headers: { Authorization: `Bearer ${sk}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return res.json();
-}
+const rig = useRehearsal(
+  {
+    // Paths with a known secret verify the signature; the rest accept everything.
+    receiver: (d) => {
+      const secret = receiverSecrets.get(d.path);
+      return !secret || signedWith(d, secret) ? 200 : 400;
+    },
+    stack: "e2e",
+    config: () => config(["conversion.created", "commission.created"]),
+    keys: ["SELGEO_SECRET_KEY"],
+  },
+  180_000,
+);
+const api = (method: string, p: string, body?: unknown) => rig.request(method, p, body);
+let receiverUrl: string;
+let sk: string;
+beforeAll(() => {
+  receiverUrl = rig.receiver.url;
+  sk = rig.sk;
+});
 
 async function admin(method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${sandbox.url}/_sandbox${p}`, {
+  const res = await fetch(`${rig.sandbox.url}/_sandbox${p}`, {
     method,
     headers: { "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -53,49 +50,19 @@ function writes(counts: { by_method: Record<string, number> }): number {
 function config(events: string[]) {
   return {
     "selgeo:mode": "test",
-    "selgeo:apiUrl": sandbox.url,
+    "selgeo:apiUrl": rig.sandbox.url,
     "selgeo:webhookEndpoints": {
-      orders: { url: `${receiverUrl}/selgeo`, events, description: "order sync" },
+      orders: { url: `${rig.receiver.url}/selgeo`, events, description: "order sync" },
     },
   };
 }
-
-beforeAll(async () => {
-  moto = await startMoto({ port: 0 });
-  sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-sbx-")) });
-  sk = sandbox.info.keys.test.sk;
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    // Paths with a known secret verify the signature; the rest accept everything.
-    req.on("end", () => {
-      const secret = receiverSecrets.get(req.url ?? "");
-      const ok = !secret || verifySignatureHeader(String(req.headers["selgeo-signature"] ?? ""), Buffer.concat(chunks).toString("utf8"), secret).ok;
-      res.writeHead(ok ? 200 : 400).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
-  const addr = receiver.address();
-  receiverUrl = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
-  ws = await PulumiWorkspace.create({
-    stack: "e2e",
-    config: config(["conversion.created", "commission.created"]),
-    env: { ...moto.env, SELGEO_SECRET_KEY: sk },
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await new Promise((r) => receiver?.close(r));
-  await sandbox?.close();
-  await moto?.close();
-});
 
 describe("WebhookEndpoint with the real Pulumi CLI", { timeout: 240_000 }, () => {
   let firstId: string;
 
   it("preview lists the create and sends no write request", async () => {
     await admin("DELETE", "/requests");
-    const r = await ws.mustRun(["preview", "--diff"]);
+    const r = await rig.ws.mustRun(["preview", "--diff"]);
     expect(r.stdout).toMatch(/\+ pulumi-nodejs:dynamic\/selgeo:WebhookEndpoint: \(create\)/);
     expect(r.stdout).toMatch(/url\s*: "http:\/\/127\.0\.0\.1:\d+\/selgeo"/);
     expect(r.stdout).toMatch(/\+ 2 to create/);
@@ -104,47 +71,47 @@ describe("WebhookEndpoint with the real Pulumi CLI", { timeout: 240_000 }, () =>
   });
 
   it("up creates the endpoint with its events", async () => {
-    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
     const eps = await endpoints();
     expect(eps).toHaveLength(1);
     expect(eps[0].url).toBe(`${receiverUrl}/selgeo`);
     expect([...eps[0].events].sort()).toEqual(["commission.created", "conversion.created"]);
     expect(eps[0].status).toBe("enabled");
     firstId = eps[0].id;
-    const out = await ws.outputs();
+    const out = await rig.ws.outputs();
     expect((out.webhookEndpointIds as Record<string, string>).orders).toBe(firstId);
   });
 
   it("a second up changes nothing and sends no write request", async () => {
     await admin("DELETE", "/requests");
-    const r = await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    const r = await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
     expect(r.stdout).toMatch(/2 unchanged/);
     expect(r.stdout).not.toMatch(/updated|created|deleted/);
     expect(writes(await admin("GET", "/requests"))).toBe(0);
   });
 
   it("an events change is an in-place update: same id, same secret", async () => {
-    const before = await ws.outputs();
-    ws.writeConfig(config(["conversion.created", "commission.created", "commission.refunded"]));
-    const preview = await ws.mustRun(["preview", "--diff"]);
+    const before = await rig.ws.outputs();
+    rig.ws.writeConfig(config(["conversion.created", "commission.created", "commission.refunded"]));
+    const preview = await rig.ws.mustRun(["preview", "--diff"]);
     expect(preview.stdout).toMatch(/~ .*update|1 to update/);
     expect(preview.stdout).not.toMatch(/replace/);
-    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
     const eps = await endpoints();
     expect(eps).toHaveLength(1);
     expect(eps[0].id).toBe(firstId);
     expect(eps[0].events).toContain("commission.refunded");
-    const after = await ws.outputs();
+    const after = await rig.ws.outputs();
     expect(after.webhookSecretFingerprints).toEqual(before.webhookSecretFingerprints);
     expect((after.webhookSecretFingerprints as Record<string, string>).orders).toMatch(/^sha256:[0-9a-f]{12}$/);
   });
 
   it("an endpoint disabled through the API shows as drift, and up repairs it", async () => {
     await api("POST", `/api/v1/webhook_endpoints/${firstId}`, { status: "disabled" });
-    const drift = await ws.run(["preview", "--refresh", "--expect-no-changes", "--diff"]);
+    const drift = await rig.ws.run(["preview", "--refresh", "--expect-no-changes", "--diff"]);
     expect(drift.code).not.toBe(0);
     expect(drift.stdout + drift.stderr).toMatch(/enabled/);
-    await ws.mustRun(["up", "--refresh", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["up", "--refresh", "--yes", "--skip-preview"]);
     const [ep] = await endpoints();
     expect(ep.status).toBe("enabled");
     expect(ep.id).toBe(firstId);
@@ -152,23 +119,23 @@ describe("WebhookEndpoint with the real Pulumi CLI", { timeout: 240_000 }, () =>
 
   it("an endpoint deleted through the API is reported by refresh and recreated by up", async () => {
     await api("DELETE", `/api/v1/webhook_endpoints/${firstId}`);
-    const refresh = await ws.mustRun(["refresh", "--yes", "--skip-preview"]);
+    const refresh = await rig.ws.mustRun(["refresh", "--yes", "--skip-preview"]);
     expect(refresh.stdout).toMatch(/deleted|1 deleted|- .*orders/);
-    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
     const eps = await endpoints();
     expect(eps).toHaveLength(1);
     expect(eps[0].id).not.toBe(firstId);
   });
 
   it("the state file holds no plain-text signing secret or API key", () => {
-    const state = readFileSync(ws.stateFile(), "utf8");
+    const state = readFileSync(rig.ws.stateFile(), "utf8");
     expect(state).not.toMatch(/whsec_/);
     expect(state).not.toContain(sk);
     expect(state).toMatch(/"secretFingerprint"/);
   });
 
   it("destroy removes the endpoint", async () => {
-    await ws.mustRun(["destroy", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["destroy", "--yes", "--skip-preview"]);
     expect(await endpoints()).toHaveLength(0);
   });
 
@@ -176,39 +143,39 @@ describe("WebhookEndpoint with the real Pulumi CLI", { timeout: 240_000 }, () =>
     await admin("POST", "/faults", {
       rules: [{ kind: "drop_after_commit", method: "POST", path_prefix: "/api/v1/webhook_endpoints", count: 1 }],
     });
-    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
     await admin("DELETE", "/faults");
     const eps = await endpoints();
     expect(eps).toHaveLength(1);
-    const state = readFileSync(ws.stateFile(), "utf8");
+    const state = readFileSync(rig.ws.stateFile(), "utf8");
     expect(state).toContain(eps[0].id);
     expect(state).not.toMatch(/whsec_/);
-    await ws.mustRun(["destroy", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["destroy", "--yes", "--skip-preview"]);
   });
 
   it("adopts an existing endpoint without rotating its secret", async () => {
     const existing = await api("POST", "/api/v1/webhook_endpoints", { url: `${receiverUrl}/adopted`, events: ["ping"] });
     receiverSecrets.set("/adopted", existing.secret);
     const cfg = config(["conversion.created"]);
-    ws.writeConfig({
+    rig.ws.writeConfig({
       ...cfg,
       "selgeo:webhookEndpoints": { legacy: { url: `${receiverUrl}/adopted`, events: ["conversion.created", "commission.created"], adoptId: existing.id } },
     });
-    await ws.mustRun(["up", "--yes", "--skip-preview"]);
+    await rig.ws.mustRun(["up", "--yes", "--skip-preview"]);
     const eps = await endpoints();
     expect(eps.map((e) => e.id)).toEqual([existing.id]);
     expect([...eps[0].events].sort()).toEqual(["commission.created", "conversion.created"]);
     // The receiver still verifies deliveries with the secret it had before the adoption.
     const ping = await api("POST", `/api/v1/webhook_endpoints/${existing.id}/ping`, {});
     expect(ping.status).toBe("succeeded");
-    await ws.mustRun(["destroy", "--yes", "--skip-preview"]);
-    ws.writeConfig(cfg);
+    await rig.ws.mustRun(["destroy", "--yes", "--skip-preview"]);
+    rig.ws.writeConfig(cfg);
   });
 
   it("a live key on a test stack fails at preview naming the config path, with no request sent", async () => {
     await admin("DELETE", "/requests");
-    const wrongKey = sandbox.info.keys.live.sk;
-    const r = await ws.run(["preview"], { SELGEO_SECRET_KEY: wrongKey });
+    const wrongKey = rig.sandbox.info.keys.live.sk;
+    const r = await rig.ws.run(["preview"], { SELGEO_SECRET_KEY: wrongKey });
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/selgeo:secretKey: a live-mode key on a test stack/);
     expect((r.stdout + r.stderr).includes(wrongKey)).toBe(false);

@@ -2,10 +2,10 @@ import type { IncomingHttpHeaders } from "http";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RETRY_SCHEDULE_SECONDS, WebhookDelivery, WebhookDeliveryList, WebhookEventPayload, SELGEO_SIGNATURE_HEADER, verifySignatureHeader } from "@selgeo-golive/runtime";
-import type { RunningSandbox } from "../../../sandbox/server";
+import { RETRY_SCHEDULE_SECONDS, WebhookDelivery, WebhookDeliveryList, WebhookEventPayload } from "@selgeo-golive/runtime";
+import { SELGEO_SIGNATURE_HEADER, verifySignatureHeader } from "@selgeo-golive/runtime";
 import type { Receiver } from "./helpers";
-import { call, endpointBody, expectError, startReceiver, startTestSandbox } from "./helpers";
+import { call, endpointBody, expectError, startReceiver, useSandbox } from "./helpers";
 
 const sigHeader = (h: IncomingHttpHeaders) => h[SELGEO_SIGNATURE_HEADER.toLowerCase()] as string | undefined;
 const v1Count = (header: string | undefined) => (header ?? "").split(",").filter((p) => p.startsWith("v1=")).length;
@@ -21,36 +21,30 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 describe("sandbox: signed deliveries, retries and dead-lettering", () => {
-  let sb: RunningSandbox;
-  let base: string;
-  let sk: string;
   /** Accepts only deliveries signed with one of `secrets`, like a real receiver would. */
   let verifying: Receiver;
   let secrets: string[] = [];
   let failing: Receiver;
 
+  const sb = useSandbox();
   beforeAll(async () => {
-    sb = await startTestSandbox();
-    base = sb.url;
-    sk = sb.info.keys.test.sk;
     verifying = await startReceiver((headers, body) => (verifySignatureHeader(sigHeader(headers), body, secrets).ok ? 200 : 400));
     failing = await startReceiver(() => 500);
   });
   afterAll(async () => {
-    await sb?.close();
     await verifying?.close();
     await failing?.close();
   });
 
-  const createEndpoint = async (body: Record<string, unknown>, key = sk) => {
-    const res = await call(base, "POST", "/api/v1/webhook_endpoints", { key, body });
+  const createEndpoint = async (body: Record<string, unknown>, key = sb.sk) => {
+    const res = await call(sb.url, "POST", "/api/v1/webhook_endpoints", { key, body });
     expect(res.status).toBe(200);
     return res.body as { id: string; secret: string };
   };
   const ping = (id: string, signature?: "valid" | "invalid") =>
-    call(base, "POST", `/api/v1/webhook_endpoints/${id}/ping`, { key: sk, body: signature ? { signature } : {} });
-  const advance = (seconds: number) => call(base, "POST", "/_sandbox/clock/advance", { body: { seconds } });
-  const getDelivery = async (id: string) => WebhookDelivery.parse((await call(base, "GET", `/api/v1/webhook_deliveries/${id}`, { key: sk })).body);
+    call(sb.url, "POST", `/api/v1/webhook_endpoints/${id}/ping`, { key: sb.sk, body: signature ? { signature } : {} });
+  const advance = (seconds: number) => call(sb.url, "POST", "/_sandbox/clock/advance", { body: { seconds } });
+  const getDelivery = async (id: string) => WebhookDelivery.parse((await call(sb.url, "GET", `/api/v1/webhook_deliveries/${id}`, { key: sb.sk })).body);
 
   it("ping delivers a signed ping event that the receiver verifies", async () => {
     const ep = await createEndpoint(endpointBody({ url: verifying.url, events: ["conversion.created"] }));
@@ -88,7 +82,7 @@ describe("sandbox: signed deliveries, retries and dead-lettering", () => {
 
   it("during a rotation overlap deliveries carry two v1 signatures; after expiry only the new one", async () => {
     const ep = await createEndpoint(endpointBody({ url: verifying.url }));
-    const rotated = (await call(base, "POST", `/api/v1/webhook_endpoints/${ep.id}/rotate_secret`, { key: sk, body: { expires_in: 3600 } })).body;
+    const rotated = (await call(sb.url, "POST", `/api/v1/webhook_endpoints/${ep.id}/rotate_secret`, { key: sb.sk, body: { expires_in: 3600 } })).body;
 
     // A receiver that still holds only the old secret keeps working during the overlap…
     secrets = [ep.secret];
@@ -99,7 +93,7 @@ describe("sandbox: signed deliveries, retries and dead-lettering", () => {
     expect((await ping(ep.id)).body.status).toBe("succeeded");
 
     await advance(3601);
-    expect((await call(base, "GET", `/api/v1/webhook_endpoints/${ep.id}`, { key: sk })).body.previous_secret_expires_at).toBeNull();
+    expect((await call(sb.url, "GET", `/api/v1/webhook_endpoints/${ep.id}`, { key: sb.sk })).body.previous_secret_expires_at).toBeNull();
     secrets = [ep.secret];
     const stale = await ping(ep.id);
     expect(stale.body).toMatchObject({ status: "failed", response_status: 400 });
@@ -139,7 +133,7 @@ describe("sandbox: signed deliveries, retries and dead-lettering", () => {
     await advance(7 * 24 * 3600);
     expect((await getDelivery(first.id)).attempts).toBe(8);
 
-    const dead = WebhookDeliveryList.parse((await call(base, "GET", `/api/v1/webhook_deliveries?endpoint=${ep.id}&status=dead_lettered`, { key: sk })).body);
+    const dead = WebhookDeliveryList.parse((await call(sb.url, "GET", `/api/v1/webhook_deliveries?endpoint=${ep.id}&status=dead_lettered`, { key: sb.sk })).body);
     expect(dead.data.map((d) => d.id)).toEqual([first.id]);
   });
 
@@ -151,19 +145,19 @@ describe("sandbox: signed deliveries, retries and dead-lettering", () => {
       const d = WebhookDelivery.parse((await ping(ep.id)).body);
       expect(d.status).toBe("failed");
       status = 204;
-      const retried = await call(base, "POST", `/api/v1/webhook_deliveries/${d.id}/retry`, { key: sk });
+      const retried = await call(sb.url, "POST", `/api/v1/webhook_deliveries/${d.id}/retry`, { key: sb.sk });
       expect(retried.body).toMatchObject({ id: d.id, status: "succeeded", attempts: 2, response_status: 204, next_retry_at: null });
-      expectError(await call(base, "POST", `/api/v1/webhook_deliveries/${d.id}/retry`, { key: sb.info.keys.live.sk }), 404, "resource_missing");
-      expectError(await call(base, "GET", `/api/v1/webhook_deliveries/${d.id}`, { key: sb.info.keys.live.sk }), 404, "resource_missing");
+      expectError(await call(sb.url, "POST", `/api/v1/webhook_deliveries/${d.id}/retry`, { key: sb.info.keys.live.sk }), 404, "resource_missing");
+      expectError(await call(sb.url, "GET", `/api/v1/webhook_deliveries/${d.id}`, { key: sb.info.keys.live.sk }), 404, "resource_missing");
     } finally {
       await flaky.close();
     }
   });
 
   it("emitEvent fans out to enabled, subscribed endpoints of the same mode only", async () => {
-    const { body: acct } = await call(base, "POST", "/_sandbox/accounts", { body: { name: "Fan-out" } });
+    const { body: acct } = await call(sb.url, "POST", "/_sandbox/accounts", { body: { name: "Fan-out" } });
     const key = acct.keys.test.sk as string;
-    const accountId = (await call(base, "GET", "/api/v1/account", { key })).body.id as string;
+    const accountId = (await call(sb.url, "GET", "/api/v1/account", { key })).body.id as string;
     const receiver = await startReceiver(() => 200);
     try {
       const subscribed = await createEndpoint(endpointBody({ url: receiver.url, events: ["conversion.created"] }), key);
@@ -176,17 +170,17 @@ describe("sandbox: signed deliveries, retries and dead-lettering", () => {
       expect(deliveries.map((d) => d.endpoint)).toEqual([subscribed.id]);
 
       const delivered = await waitFor("the worker to deliver", async () => {
-        const d = await call(base, "GET", `/api/v1/webhook_deliveries/${deliveries[0].id}`, { key });
+        const d = await call(sb.url, "GET", `/api/v1/webhook_deliveries/${deliveries[0].id}`, { key });
         return d.body.status === "succeeded" ? d.body : undefined;
       });
       expect(delivered).toMatchObject({ attempts: 1, response_status: 200, event: event.id });
       expect(receiver.received).toHaveLength(1);
       expect(JSON.parse(receiver.received[0].body)).toEqual(event);
 
-      const list = WebhookDeliveryList.parse((await call(base, "GET", "/api/v1/webhook_deliveries?status=succeeded", { key })).body);
+      const list = WebhookDeliveryList.parse((await call(sb.url, "GET", "/api/v1/webhook_deliveries?status=succeeded", { key })).body);
       expect(list.data.map((d) => d.id)).toEqual([deliveries[0].id]);
-      expect((await call(base, "GET", "/api/v1/webhook_deliveries", { key: acct.keys.live.sk })).body.data).toEqual([]);
-      expectError(await call(base, "GET", "/api/v1/webhook_deliveries?status=lost", { key }), 400, "parameter_invalid");
+      expect((await call(sb.url, "GET", "/api/v1/webhook_deliveries", { key: acct.keys.live.sk })).body.data).toEqual([]);
+      expectError(await call(sb.url, "GET", "/api/v1/webhook_deliveries?status=lost", { key }), 400, "parameter_invalid");
     } finally {
       await receiver.close();
     }
@@ -197,13 +191,13 @@ describe("sandbox: signed deliveries, retries and dead-lettering", () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await ping(ep.id, "invalid")).body.id);
     const q = `/api/v1/webhook_deliveries?endpoint=${ep.id}&status=failed&limit=2`;
-    const page1 = WebhookDeliveryList.parse((await call(base, "GET", q, { key: sk })).body);
+    const page1 = WebhookDeliveryList.parse((await call(sb.url, "GET", q, { key: sb.sk })).body);
     expect(page1.data.map((d) => d.id)).toEqual([ids[2], ids[1]]);
     expect(page1.has_more).toBe(true);
-    const page2 = WebhookDeliveryList.parse((await call(base, "GET", `${q}&starting_after=${ids[1]}`, { key: sk })).body);
+    const page2 = WebhookDeliveryList.parse((await call(sb.url, "GET", `${q}&starting_after=${ids[1]}`, { key: sb.sk })).body);
     expect(page2.data.map((d) => d.id)).toEqual([ids[0]]);
     expect(page2.has_more).toBe(false);
-    expect((await call(base, "GET", `/api/v1/webhook_deliveries?endpoint=${ep.id}&status=succeeded`, { key: sk })).body.data).toEqual([]);
+    expect((await call(sb.url, "GET", `/api/v1/webhook_deliveries?endpoint=${ep.id}&status=succeeded`, { key: sb.sk })).body.data).toEqual([]);
   });
 
   it("emitEvent refuses an event type outside the catalog", () => {
@@ -212,17 +206,17 @@ describe("sandbox: signed deliveries, retries and dead-lettering", () => {
 });
 
 describe("sandbox: a receiver that never answers", () => {
+  const sb = useSandbox({ deliveryTimeoutMs: 300 });
+
   it("times the attempt out and schedules a retry", async () => {
-    const sb = await startTestSandbox({ deliveryTimeoutMs: 300 });
     // Accepts the connection and the body, then says nothing.
     const silent = http.createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`;
-      const sk = sb.info.keys.test.sk;
-      const ep = (await call(sb.url, "POST", "/api/v1/webhook_endpoints", { key: sk, body: endpointBody({ url }) })).body;
+      const ep = (await call(sb.url, "POST", "/api/v1/webhook_endpoints", { key: sb.sk, body: endpointBody({ url }) })).body;
       const started = Date.now();
-      const d = (await call(sb.url, "POST", `/api/v1/webhook_endpoints/${ep.id}/ping`, { key: sk })).body;
+      const d = (await call(sb.url, "POST", `/api/v1/webhook_endpoints/${ep.id}/ping`, { key: sb.sk })).body;
       expect(Date.now() - started).toBeGreaterThanOrEqual(280);
       expect(d).toMatchObject({ status: "failed", attempts: 1, response_status: null });
       // The delay counts from the end of the timed-out attempt, up to a second after `created`.
@@ -231,7 +225,6 @@ describe("sandbox: a receiver that never answers", () => {
     } finally {
       silent.closeAllConnections();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
-      await sb.close();
     }
   });
 });

@@ -1,7 +1,9 @@
 /**
- * Helpers for the sandbox contract tests: a sandbox on a free port with its own temp data dir,
- * a small JSON client over real HTTP, and a real webhook receiver.
+ * Helpers for the sandbox contract tests (and the Stripe emulator's): a sandbox on a free port with
+ * its own temp data dir and SQLite database, a small JSON client over real HTTP, and a real webhook
+ * receiver.
  */
+import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -10,6 +12,37 @@ import * as path from "path";
 import { ErrorBody } from "@selgeo-golive/runtime";
 import type { RunningSandbox, SandboxOptions } from "../../../sandbox/server";
 import { startSandbox } from "../../../sandbox/server";
+import { afterAll, beforeAll } from "vitest";
+
+const REPO = path.resolve(__dirname, "../../..");
+
+/** `sandbox/main.ts` (what `golive sandbox` runs) as a child process. */
+export interface SandboxCommand {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** The first stdout line (the SandboxInfo JSON); fails if the command exits before printing it. */
+  firstLine: Promise<string>;
+}
+
+/** Starts `sandbox/main.ts <args>` from the repository root, collecting its output. */
+export function spawnSandboxCommand(args: string[]): SandboxCommand {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "sandbox/main.ts", ...args], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  const firstLine = new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes("\n")) resolve(stdout.slice(0, stdout.indexOf("\n")));
+    });
+    child.once("exit", (code) => reject(new Error(`sandbox exited early (${code}): ${stderr}`)));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, firstLine };
+}
 
 /** A fresh temp dir (the caller removes it). */
 export function tempDir(): string {
@@ -19,6 +52,32 @@ export function tempDir(): string {
 /** A sandbox on port 0; without `dataDir` it gets a fresh temp dir that `close` removes. */
 export async function startTestSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
   return startSandbox({ port: 0, ...opts });
+}
+
+/** A running sandbox with its default merchant's keys at hand. */
+export interface TestSandbox extends RunningSandbox {
+  /** Test-mode secret key. */
+  sk: string;
+  /** Live-mode secret key. */
+  liveSk: string;
+  /** Test-mode publishable key. */
+  pk: string;
+}
+
+/**
+ * A sandbox for the current file or describe block: started (port 0, fresh data dir and database)
+ * in `beforeAll`, closed in `afterAll`; the returned object is filled in before the first test.
+ */
+export function useSandbox(opts: SandboxOptions = {}): TestSandbox {
+  const sb = {} as TestSandbox;
+  beforeAll(async () => {
+    const running = await startTestSandbox(opts);
+    Object.assign(sb, running, { sk: running.info.keys.test.sk, liveSk: running.info.keys.live.sk, pk: running.info.keys.test.pk });
+  });
+  afterAll(async () => {
+    await sb.close?.();
+  });
+  return sb;
 }
 
 /** A JSON response: status, headers and the parsed body. */

@@ -2,26 +2,19 @@
  * The sandbox refuses and accepts the same values as the stack config (both use
  * runtime/src/inputRules.ts and urlRules.ts): a config that passes preview never fails on Selgeo.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig, StackConfigError, type RawStackConfig } from "../../../config/schema";
 import { CommissionRule, WebhookEndpoint } from "@selgeo-golive/runtime";
-import type { RunningSandbox } from "../../../sandbox/server";
 import { good } from "../../fixtures/hostileConfigs";
-import { call, startTestSandbox } from "./helpers";
+import { call, useSandbox } from "./helpers";
 
-let sb: RunningSandbox;
-let liveSk: string;
 let programId: string;
 
+const sb = useSandbox();
 beforeAll(async () => {
-  sb = await startTestSandbox();
-  liveSk = sb.info.keys.live.sk;
-  const res = await call(sb.url, "POST", "/api/v1/programs", { key: liveSk, body: { name: "Partners" } });
+  const res = await call(sb.url, "POST", "/api/v1/programs", { key: sb.liveSk, body: { name: "Partners" } });
   expect(res.status, res.text).toBe(200);
   programId = res.body.id;
-});
-afterAll(async () => {
-  await sb?.close();
 });
 
 const configAccepts = (over: Partial<RawStackConfig>): boolean => {
@@ -60,14 +53,14 @@ const ENDPOINTS: Array<[string, Record<string, unknown>]> = [
 
 describe("the sandbox and the stack config agree", () => {
   it.each(RULES)("commission rule: %s", async (_name, wire, declared) => {
-    const res = await call(sb.url, "POST", `/api/v1/programs/${programId}/commission_rules`, { key: liveSk, body: wire });
+    const res = await call(sb.url, "POST", `/api/v1/programs/${programId}/commission_rules`, { key: sb.liveSk, body: wire });
     const accepted = configAccepts({ commissionRules: { r: declared } });
     expect(res.status === 200, res.text).toBe(accepted);
     if (accepted && wire.percentage !== undefined) expect(CommissionRule.parse(res.body).percentage).toBe(wire.percentage);
   });
 
   it.each(ENDPOINTS)("live webhook endpoint: %s", async (_name, body) => {
-    const res = await call(sb.url, "POST", "/api/v1/webhook_endpoints", { key: liveSk, body });
+    const res = await call(sb.url, "POST", "/api/v1/webhook_endpoints", { key: sb.liveSk, body });
     const accepted = configAccepts({ webhookEndpoints: { orders: body } });
     expect(res.status === 200, res.text).toBe(accepted);
     if (accepted) {

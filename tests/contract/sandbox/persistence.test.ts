@@ -1,12 +1,10 @@
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SandboxInfo } from "@selgeo-golive/runtime";
 import type { RunningSandbox } from "../../../sandbox/server";
-import { call, endpointBody, startReceiver, startTestSandbox, tempDir } from "./helpers";
+import { call, endpointBody, spawnSandboxCommand, startReceiver, startTestSandbox, tempDir } from "./helpers";
 
-const REPO = path.resolve(__dirname, "../../..");
 
 describe("sandbox: persistence across restarts", () => {
   let dataDir: string;
@@ -66,20 +64,9 @@ describe("sandbox: the command (`golive sandbox`)", () => {
   it("prints SandboxInfo as its first stdout line, serves, and exits cleanly on SIGTERM", async () => {
     const dir = tempDir();
     try {
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "sandbox/main.ts", "--port", "0", "--data-dir", dir, "--no-aws"], {
-        cwd: REPO,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-      const firstLine = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (c: Buffer) => {
-          stdout += c.toString();
-          if (stdout.includes("\n")) resolve(stdout.slice(0, stdout.indexOf("\n")));
-        });
-        child.on("exit", (code) => reject(new Error(`sandbox exited early (${code}): ${stderr}`)));
-      });
+      const cmd = spawnSandboxCommand(["--port", "0", "--data-dir", dir, "--no-aws"]);
+      const { child } = cmd;
+      const firstLine = await cmd.firstLine;
       const info = SandboxInfo.parse(JSON.parse(firstLine));
       expect(info.selgeo_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const account = await call(info.selgeo_url, "GET", "/api/v1/account", { key: info.keys.live.sk });
@@ -90,8 +77,8 @@ describe("sandbox: the command (`golive sandbox`)", () => {
         child.kill("SIGTERM");
       });
       expect(exitCode).toBe(0);
-      expect(stdout.trim().split("\n")).toHaveLength(1);
-      expect(stderr).toContain("shutting down");
+      expect(cmd.stdout().trim().split("\n")).toHaveLength(1);
+      expect(cmd.stderr()).toContain("shutting down");
       expect(fs.existsSync(path.join(dir, "selgeo-sandbox.sqlite"))).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

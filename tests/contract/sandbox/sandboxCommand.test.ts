@@ -167,63 +167,61 @@ describe("golive sandbox: start-up failures leave nothing running and stdout emp
     return moto;
   }
 
-  it("moto not installed: a clear error naming `npm run setup` and `--no-aws`, before anything starts", async () => {
+  /** Runs `golive sandbox` on a fresh data dir with `deps`; what it threw, printed and left behind. */
+  async function startWith(deps: Parameters<typeof runSandboxCommand>[1]) {
     const stdout = vi.spyOn(process.stdout, "write");
-    const sandboxes = trackedSandboxes();
     const dir = tempDir();
     dirs.push(dir);
-    const before = process.listenerCount("SIGTERM");
-    const err = await runSandboxCommand(["--port", "0", "--data-dir", dir], {
+    const before = { SIGTERM: process.listenerCount("SIGTERM"), SIGINT: process.listenerCount("SIGINT") };
+    const err = await runSandboxCommand(["--port", "0", "--data-dir", dir], deps).catch((e: unknown) => e as Error);
+    return { err, stdout, dir, before };
+  }
+
+  it("moto not installed: a clear error naming `npm run setup` and `--no-aws`, before anything starts", async () => {
+    const sandboxes = trackedSandboxes();
+    const { err, stdout, dir, before } = await startWith({
       motoInstalled: () => false,
       startSandbox: sandboxes.start,
-    }).catch((e: unknown) => e as Error);
+    });
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/moto is not installed/);
     expect((err as Error).message).toContain("npm run setup");
     expect((err as Error).message).toContain("--no-aws");
     expect(sandboxes.started).toHaveLength(0);
     expect(stdout).not.toHaveBeenCalled();
-    expect(process.listenerCount("SIGTERM")).toBe(before);
+    expect(process.listenerCount("SIGTERM")).toBe(before.SIGTERM);
     expect(fs.existsSync(path.join(dir, "selgeo-sandbox.sqlite"))).toBe(false);
   });
 
   it("moto failing to start (e.g. removed under us) stops the sandbox again", async () => {
-    const stdout = vi.spyOn(process.stdout, "write");
     const sandboxes = trackedSandboxes();
-    const dir = tempDir();
-    dirs.push(dir);
-    const before = process.listenerCount("SIGTERM");
-    const err = await runSandboxCommand(["--port", "0", "--data-dir", dir], {
+    const { err, stdout, before } = await startWith({
       motoInstalled: () => true,
       startMoto: async () => {
         throw new MotoNotInstalledError();
       },
       startSandbox: sandboxes.start,
-    }).catch((e: unknown) => e as Error);
+    });
     expect((err as Error).message).toContain("npm run setup");
     expect((err as Error).message).toContain("--no-aws");
     expect(sandboxes.started).toHaveLength(1);
     expect(sandboxes.started[0].closed).toBe(true);
     expect(stdout).not.toHaveBeenCalled();
-    expect(process.listenerCount("SIGTERM")).toBe(before);
+    expect(process.listenerCount("SIGTERM")).toBe(before.SIGTERM);
   });
 
   it("the sandbox failing to start stops moto again", async () => {
-    const stdout = vi.spyOn(process.stdout, "write");
     const moto = fakeMoto();
-    const dir = tempDir();
-    dirs.push(dir);
-    const before = process.listenerCount("SIGINT");
-    const err = await runSandboxCommand(["--port", "0", "--data-dir", dir], {
+    const { err, stdout, before } = await startWith({
       motoInstalled: () => true,
       startMoto: async () => moto,
       startSandbox: async () => {
         throw new Error("listen EADDRINUSE: address already in use 127.0.0.1:4010");
       },
-    }).catch((e: unknown) => e as Error);
+    });
     expect((err as Error).message).toMatch(/could not start the sandbox: listen EADDRINUSE/);
     expect(moto.closed).toBe(true);
     expect(stdout).not.toHaveBeenCalled();
-    expect(process.listenerCount("SIGINT")).toBe(before);
+    expect(process.listenerCount("SIGINT")).toBe(before.SIGINT);
   });
 });

@@ -1,32 +1,27 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AttributionAuditLog, Commission, CommissionList, Conversion, ConversionList, StripeEventLogList } from "@selgeo-golive/runtime";
-import type { RunningSandbox } from "../../../sandbox/server";
-import { call, expectError, startTestSandbox } from "./helpers";
+import { call, expectError, useSandbox } from "./helpers";
 import type { Merchant } from "./flowHelpers";
 import { checkoutSession, rand, setUpMerchant, stripeEvent, stripeSignature } from "./flowHelpers";
 
 const DAY = 86_400;
 
 describe("sandbox: the public Stripe receiver", () => {
-  let sb: RunningSandbox;
-  let base: string;
   let m: Merchant;
 
+  const sb = useSandbox({ deliveryTimeoutMs: 2_000 });
   beforeAll(async () => {
-    sb = await startTestSandbox({ deliveryTimeoutMs: 2_000 });
-    base = sb.url;
     m = await setUpMerchant(sb);
   });
   afterAll(async () => {
     await m?.close();
-    await sb?.close();
   });
 
-  const stripeLog = async (key = m.sk) => StripeEventLogList.parse((await call(base, "GET", "/api/v1/integrations/stripe/events?limit=100", { key })).body).data;
-  const auditLog = async (query = "") => AttributionAuditLog.parse((await call(base, "GET", `/api/v1/attribution_audit_log?limit=100${query}`, { key: m.sk })).body).data;
-  const conversions = async (query = "") => ConversionList.parse((await call(base, "GET", `/api/v1/conversions?limit=100${query}`, { key: m.sk })).body).data;
-  const commissionsOf = async (conversion: string) => CommissionList.parse((await call(base, "GET", `/api/v1/commissions?conversion=${conversion}`, { key: m.sk })).body).data;
+  const stripeLog = async (key = m.sk) => StripeEventLogList.parse((await call(sb.url, "GET", "/api/v1/integrations/stripe/events?limit=100", { key })).body).data;
+  const auditLog = async (query = "") => AttributionAuditLog.parse((await call(sb.url, "GET", `/api/v1/attribution_audit_log?limit=100${query}`, { key: m.sk })).body).data;
+  const conversions = async (query = "") => ConversionList.parse((await call(sb.url, "GET", `/api/v1/conversions?limit=100${query}`, { key: m.sk })).body).data;
+  const commissionsOf = async (conversion: string) => CommissionList.parse((await call(sb.url, "GET", `/api/v1/commissions?conversion=${conversion}`, { key: m.sk })).body).data;
 
   it("rejects a bad or missing signature with 400 and logs it", async () => {
     const event = stripeEvent("checkout.session.completed", checkoutSession());
@@ -136,13 +131,13 @@ describe("sandbox: the public Stripe receiver", () => {
     expect((await m.sendStripe(partial)).body).toEqual({ received: true, processed: true });
     const [r1] = await m.waitForEvents("commission.refunded", 1, (e) => e.data.object.id === com.id);
     expect(r1.data.object).toMatchObject({ status: "partially_refunded", refunded_amount: 500, amount: 2_000 });
-    expect(Conversion.parse((await call(base, "GET", `/api/v1/conversions/${conv.id}`, { key: m.sk })).body)).toMatchObject({ status: "partially_refunded", refunded_amount: 2_500 });
+    expect(Conversion.parse((await call(sb.url, "GET", `/api/v1/conversions/${conv.id}`, { key: m.sk })).body)).toMatchObject({ status: "partially_refunded", refunded_amount: 2_500 });
 
     const full = stripeEvent("charge.refunded", { ...charge, amount_refunded: 10_000 });
     await m.sendStripe(full);
     const both = await m.waitForEvents("commission.refunded", 2, (e) => e.data.object.id === com.id);
     expect(both[1].data.object).toMatchObject({ status: "refunded", refunded_amount: 2_000 });
-    expect((await call(base, "GET", `/api/v1/commissions/${com.id}`, { key: m.sk })).body).toMatchObject({ status: "refunded", refunded_amount: 2_000 });
+    expect((await call(sb.url, "GET", `/api/v1/commissions/${com.id}`, { key: m.sk })).body).toMatchObject({ status: "refunded", refunded_amount: 2_000 });
     expect((await auditLog(`&conversion=${conv.id}&type=refund_applied`))).toHaveLength(2);
 
     const stray = stripeEvent("charge.refunded", { ...charge, payment_intent: `pi_${rand()}`, amount_refunded: 100 });
@@ -153,16 +148,7 @@ describe("sandbox: the public Stripe receiver", () => {
 });
 
 describe("sandbox: recurring commissions, fee data and holds", () => {
-  let sb: RunningSandbox;
-  let base: string;
-
-  beforeAll(async () => {
-    sb = await startTestSandbox({ deliveryTimeoutMs: 2_000 });
-    base = sb.url;
-  });
-  afterAll(async () => {
-    await sb?.close();
-  });
+  const sb = useSandbox({ deliveryTimeoutMs: 2_000 });
 
   it("invoice.paid earns recurring commissions inside recurring_months only", async () => {
     const m = await setUpMerchant(sb, { type: "percentage", percentage: 10, recurring_months: 1 });
@@ -175,28 +161,28 @@ describe("sandbox: recurring commissions, fee data and holds", () => {
       // The subscription's first invoice is paid by the checkout already recorded: not twice.
       const first = stripeEvent("invoice.paid", invoice({ payment_intent: session.payment_intent }));
       await m.sendStripe(first);
-      const list = async () => ConversionList.parse((await call(base, "GET", `/api/v1/conversions?customer=${customer}`, { key: m.sk })).body).data;
+      const list = async () => ConversionList.parse((await call(sb.url, "GET", `/api/v1/conversions?customer=${customer}`, { key: m.sk })).body).data;
       expect(await list()).toHaveLength(1);
 
-      await call(base, "POST", "/_sandbox/clock/advance", { body: { seconds: 20 * DAY } });
+      await call(sb.url, "POST", "/_sandbox/clock/advance", { body: { seconds: 20 * DAY } });
       await m.sendStripe(stripeEvent("invoice.paid", invoice({})));
       const inside = (await list())[0];
       expect(inside).toMatchObject({ recurring: true, source: "stripe", stripe_event_type: "invoice.paid", partner: m.partner, click: null, amount: 5_000 });
       expect(inside.commissions).toHaveLength(1);
-      expect((await call(base, "GET", `/api/v1/commissions/${inside.commissions[0]}`, { key: m.sk })).body).toMatchObject({ amount: 500, status: "pending" });
+      expect((await call(sb.url, "GET", `/api/v1/commissions/${inside.commissions[0]}`, { key: m.sk })).body).toMatchObject({ amount: 500, status: "pending" });
 
-      await call(base, "POST", "/_sandbox/clock/advance", { body: { seconds: 15 * DAY } });
+      await call(sb.url, "POST", "/_sandbox/clock/advance", { body: { seconds: 15 * DAY } });
       const late = stripeEvent("invoice.paid", invoice({}));
       await m.sendStripe(late);
       const outside = (await list())[0];
       expect(outside).toMatchObject({ recurring: true, stripe_event: late.id });
       expect(outside.commissions).toEqual([]);
-      const audit = AttributionAuditLog.parse((await call(base, "GET", `/api/v1/attribution_audit_log?conversion=${outside.id}`, { key: m.sk })).body).data;
+      const audit = AttributionAuditLog.parse((await call(sb.url, "GET", `/api/v1/attribution_audit_log?conversion=${outside.id}`, { key: m.sk })).body).data;
       expect(audit.map((a) => a.type).sort()).toEqual(["outside_recurring_window", "recurring"]);
 
       const stranger = stripeEvent("invoice.paid", invoice({ customer: `cus_${rand()}` }));
       await m.sendStripe(stranger);
-      const noAttr = AttributionAuditLog.parse((await call(base, "GET", "/api/v1/attribution_audit_log?type=no_attribution", { key: m.sk })).body).data;
+      const noAttr = AttributionAuditLog.parse((await call(sb.url, "GET", "/api/v1/attribution_audit_log?type=no_attribution", { key: m.sk })).body).data;
       expect(noAttr.map((a) => a.stripe_event)).toContain(stranger.id);
     } finally {
       await m.close();
@@ -208,18 +194,18 @@ describe("sandbox: recurring commissions, fee data and holds", () => {
     try {
       const withFee = checkoutSession({ client_reference_id: await m.click(), amount_total: 10_000, fee_amount: 320 });
       await m.sendStripe(stripeEvent("checkout.session.completed", withFee));
-      const c1 = CommissionList.parse((await call(base, "GET", `/api/v1/commissions?program=${m.program}`, { key: m.sk })).body).data[0];
+      const c1 = CommissionList.parse((await call(sb.url, "GET", `/api/v1/commissions?program=${m.program}`, { key: m.sk })).body).data[0];
       expect(c1).toMatchObject({ amount: 968, status: "approved" });
       await m.waitForEvents("commission.approved", 1, (e) => e.data.object.id === c1.id);
 
-      await call(base, "POST", "/_sandbox/stripe_integration", { body: { account_id: m.accountId, livemode: false, fee_data_available: false } });
+      await call(sb.url, "POST", "/_sandbox/stripe_integration", { body: { account_id: m.accountId, livemode: false, fee_data_available: false } });
       const noFee = checkoutSession({ client_reference_id: await m.click(), amount_total: 10_000, fee_amount: 320 });
       await m.sendStripe(stripeEvent("checkout.session.completed", noFee));
-      const review = CommissionList.parse((await call(base, "GET", "/api/v1/commissions?status=needs_review", { key: m.sk })).body).data;
+      const review = CommissionList.parse((await call(sb.url, "GET", "/api/v1/commissions?status=needs_review", { key: m.sk })).body).data;
       expect(review).toHaveLength(1);
       expect(review[0]).toMatchObject({ amount: 1_000, status: "needs_review", reason: expect.stringMatching(/^fee_unknown/) });
       // A reviewer settles the amount.
-      const approved = await call(base, "POST", `/api/v1/commissions/${review[0].id}/approve`, { key: m.sk, body: { amount: 968 } });
+      const approved = await call(sb.url, "POST", `/api/v1/commissions/${review[0].id}/approve`, { key: m.sk, body: { amount: 968 } });
       expect(approved.body).toMatchObject({ status: "approved", amount: 968, reason: null });
     } finally {
       await m.close();
@@ -230,14 +216,14 @@ describe("sandbox: recurring commissions, fee data and holds", () => {
     const m = await setUpMerchant(sb, { type: "flat", flat_amount: 1_500, currency: "usd", hold_period_days: 7, auto_approve: true });
     try {
       await m.sendStripe(stripeEvent("checkout.session.completed", checkoutSession({ client_reference_id: await m.click() })));
-      const [com] = CommissionList.parse((await call(base, "GET", `/api/v1/commissions?program=${m.program}`, { key: m.sk })).body).data;
+      const [com] = CommissionList.parse((await call(sb.url, "GET", `/api/v1/commissions?program=${m.program}`, { key: m.sk })).body).data;
       expect(com).toMatchObject({ amount: 1_500, status: "pending", auto_approve: true, approved_at: null });
-      await call(base, "POST", "/_sandbox/clock/advance", { body: { seconds: 6 * DAY } });
-      expect((await call(base, "GET", `/api/v1/commissions/${com.id}`, { key: m.sk })).body.status).toBe("pending");
-      await call(base, "POST", "/_sandbox/clock/advance", { body: { seconds: DAY } });
+      await call(sb.url, "POST", "/_sandbox/clock/advance", { body: { seconds: 6 * DAY } });
+      expect((await call(sb.url, "GET", `/api/v1/commissions/${com.id}`, { key: m.sk })).body.status).toBe("pending");
+      await call(sb.url, "POST", "/_sandbox/clock/advance", { body: { seconds: DAY } });
       const [event] = await m.waitForEvents("commission.approved", 1, (e) => e.data.object.id === com.id);
       expect(event.data.object).toMatchObject({ status: "approved", approved_at: expect.any(Number) });
-      expect((await call(base, "GET", `/api/v1/commissions/${com.id}`, { key: m.sk })).body.status).toBe("approved");
+      expect((await call(sb.url, "GET", `/api/v1/commissions/${com.id}`, { key: m.sk })).body.status).toBe("approved");
     } finally {
       await m.close();
     }

@@ -1,23 +1,20 @@
 import { randomBytes } from "crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SelgeoClient, SelgeoTrackingClient, SelgeoError, SelgeoNotFoundError, RateLimiter } from "@selgeo-golive/runtime";
-import type { RunningSandbox } from "../../../sandbox/server";
-import { startTestSandbox } from "./helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { SelgeoClient, SelgeoTrackingClient } from "../../../runtime/src/client";
+import { SelgeoError, SelgeoNotFoundError } from "../../../runtime/src/errors";
+import { RateLimiter } from "../../../runtime/src/rateLimiter";
+import { useSandbox } from "../sandbox/helpers";
 
 describe("client: program, rule, integration and flow methods against the sandbox", () => {
-  let sb: RunningSandbox;
   let client: SelgeoClient;
   let tracking: SelgeoTrackingClient;
 
+  const sb = useSandbox();
   beforeAll(async () => {
-    sb = await startTestSandbox();
     // Private limiters: the process-wide default buckets are shared with other suites.
     const opts = () => ({ baseUrl: sb.url, limiter: new RateLimiter({ perMinute: 10_000 }), maxRetries: 0 });
     client = new SelgeoClient({ ...opts(), apiKey: sb.info.keys.test.sk });
     tracking = new SelgeoTrackingClient({ ...opts(), apiKey: sb.info.keys.test.pk });
-  });
-  afterAll(async () => {
-    await sb?.close();
   });
 
   it("walks program → rule → integration → partner → click → conversion → commission → audit", async () => {

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { fingerprint as webhookFingerprint } from "../../../runtime/src/resources/webhookEndpoint";
+import { fingerprint as webhookFingerprint } from "../../../../runtime/src/resources/webhookEndpoint";
 import {
   clientRequestTokenFor,
   fingerprint,
@@ -16,7 +16,7 @@ import {
   SecretsError,
   secretsEndpointFromEnv,
   secretsRegion,
-} from "../../../runtime/src/secrets";
+} from "../../../../runtime/src/secrets";
 import { fakeSecretKey } from "./helpers";
 
 const ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:selgeo-golive/live/selgeo-AbCdEf";

@@ -1,23 +1,18 @@
 import Stripe from "stripe";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { RunningSandbox } from "../../../sandbox/server";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { VerifyingReceiver } from "./helpers";
-import { eventually, startTestSandbox, startVerifyingReceiver, stripeCall, stripeFor } from "./helpers";
+import { eventually, startVerifyingReceiver, stripeCall, stripeFor, useSandbox } from "./helpers";
 
 const SELGEO_EVENTS = ["checkout.session.completed", "invoice.paid", "charge.refunded"] as const;
 
 describe("Stripe emulator: signed event delivery, verified by the SDK's constructEvent", () => {
-  let sb: RunningSandbox;
   let test: Stripe;
   let receiver: VerifyingReceiver;
   let endpoint: Stripe.WebhookEndpoint;
 
+  const sb = useSandbox();
   beforeAll(async () => {
-    sb = await startTestSandbox();
     test = stripeFor(sb, "test");
-  });
-  afterAll(async () => {
-    await sb?.close();
   });
 
   async function withEndpoint(events: readonly string[] = SELGEO_EVENTS): Promise<void> {

@@ -6,12 +6,20 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import Stripe from "stripe";
-import type { RunningSandbox, SandboxOptions } from "../../../sandbox/server";
-import { startSandbox } from "../../../sandbox/server";
+import type { RunningSandbox, SandboxOptions } from "../../../../sandbox/server";
+import * as sandboxHelpers from "../helpers";
+
+/** Deliveries give up after 2 s, so a test waiting on a dead receiver is not held up. */
+const STRIPE_DEFAULTS: SandboxOptions = { deliveryTimeoutMs: 2_000 };
 
 /** A sandbox on port 0 (Stripe emulator on a free port too); fresh temp data dir unless given. */
-export async function startTestSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
-  return startSandbox({ port: 0, deliveryTimeoutMs: 2_000, ...opts });
+export function startTestSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
+  return sandboxHelpers.startTestSandbox({ ...STRIPE_DEFAULTS, ...opts });
+}
+
+/** The sandbox helpers' `useSandbox` with the Stripe suites' defaults. */
+export function useSandbox(opts: SandboxOptions = {}): sandboxHelpers.TestSandbox {
+  return sandboxHelpers.useSandbox({ ...STRIPE_DEFAULTS, ...opts });
 }
 
 /** The official SDK, talking to a base URL such as `http://127.0.0.1:41234`. */

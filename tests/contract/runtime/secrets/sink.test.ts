@@ -2,14 +2,8 @@
  * Generated secrets against a real moto server: idempotent writes, new versions, read-back, drift
  * detection and deletion.
  */
-import {
-  ListSecretVersionIdsCommand,
-  PutSecretValueCommand,
-  DescribeSecretCommand,
-  type SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MotoServer } from "../../../sandbox/moto";
+import { ListSecretVersionIdsCommand, PutSecretValueCommand, DescribeSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   checkGeneratedSecretDrift,
   clientRequestTokenFor,
@@ -20,20 +14,13 @@ import {
   readGeneratedSecret,
   SecretsError,
   writeGeneratedSecret,
-} from "../../../runtime/src/secrets";
-import { fakeWhsec, motoClient, startTestMoto, uniqueName } from "./helpers";
+} from "../../../../runtime/src/secrets";
+import { fakeWhsec, uniqueName, useMoto } from "./helpers";
 
-let moto: MotoServer;
+const moto = useMoto();
 let client: SecretsManagerClient;
-
-beforeAll(async () => {
-  moto = await startTestMoto();
-  client = motoClient(moto);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await moto?.close();
+beforeAll(() => {
+  client = moto.client;
 });
 
 async function versionIds(arn: string): Promise<string[]> {

@@ -1,23 +1,18 @@
 import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SandboxInfo } from "@selgeo-golive/runtime";
-import type { RunningSandbox } from "../../../sandbox/server";
-import { startTestSandbox, stripeAt, stripeCall, stripeFor } from "./helpers";
+import { stripeAt, stripeCall, stripeFor, useSandbox } from "./helpers";
 
 const EVENTS = ["checkout.session.completed", "invoice.paid", "charge.refunded"];
 
 describe("Stripe emulator: /v1/webhook_endpoints through the official SDK", () => {
-  let sb: RunningSandbox;
   let test: Stripe;
   let live: Stripe;
 
+  const sb = useSandbox();
   beforeAll(async () => {
-    sb = await startTestSandbox();
     test = stripeFor(sb, "test");
     live = stripeFor(sb, "live");
-  });
-  afterAll(async () => {
-    await sb?.close();
   });
 
   it("startSandbox reports the emulator's URL and run-time keys for both modes", () => {

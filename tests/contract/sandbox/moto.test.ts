@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MotoNotInstalledError, pinnedMotoVersion, installedMotoVersion, startMoto, type MotoServer } from "../../../sandbox/moto";
-import { startTestMoto } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { MotoNotInstalledError, pinnedMotoVersion, installedMotoVersion, startMoto } from "../../../sandbox/moto";
+import { useMoto } from "../runtime/secrets/helpers";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 
@@ -32,13 +32,7 @@ async function waitUntilGone(pid: number, ms = 10_000): Promise<boolean> {
   return !alive(pid);
 }
 
-let moto: MotoServer;
-beforeAll(async () => {
-  moto = await startTestMoto();
-});
-afterAll(async () => {
-  await moto?.close();
-});
+const moto = useMoto();
 
 describe("startMoto", () => {
   it("is installed at the pinned version", () => {

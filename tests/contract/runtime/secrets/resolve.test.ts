@@ -3,14 +3,12 @@
  * process takes: the endpoint and credentials come from the environment (SELGEO_AWS_ENDPOINT_URL,
  * AWS_*), the client from the shared per-process cache.
  */
-import { CreateSecretCommand, DeleteSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MotoServer } from "../../../sandbox/moto";
-import { resetSecretsClients, resolveSecretReference, SecretsError, secretsManagerClient } from "../../../runtime/src/secrets";
-import { fakeSecretKey, motoClient, startTestMoto, uniqueName } from "./helpers";
+import { resetSecretsClients, resolveSecretReference, SecretsError, secretsManagerClient } from "../../../../runtime/src/secrets";
+import { fakeSecretKey, uniqueName, useMoto } from "./helpers";
 
-let moto: MotoServer;
-let client: SecretsManagerClient;
+const moto = useMoto();
 const savedEnv: Record<string, string | undefined> = {};
 
 let plainName: string;
@@ -20,8 +18,6 @@ let jsonArn: string;
 let jsonDoc: Record<string, unknown>;
 
 beforeAll(async () => {
-  moto = await startTestMoto();
-  client = motoClient(moto);
   // This worker process now looks like a provider process pointed at moto.
   for (const [k, v] of Object.entries(moto.env)) {
     savedEnv[k] = process.env[k];
@@ -31,11 +27,11 @@ beforeAll(async () => {
 
   plainName = uniqueName("plain");
   plainValue = fakeSecretKey("live");
-  await client.send(new CreateSecretCommand({ Name: plainName, SecretString: plainValue }));
+  await moto.client.send(new CreateSecretCommand({ Name: plainName, SecretString: plainValue }));
 
   jsonName = uniqueName("json");
   jsonDoc = { secret_key: fakeSecretKey("live"), stripe_secret_key: fakeSecretKey("live"), retries: 3, nested: { a: 1 } };
-  jsonArn = (await client.send(new CreateSecretCommand({ Name: jsonName, SecretString: JSON.stringify(jsonDoc) }))).ARN!;
+  jsonArn = (await moto.client.send(new CreateSecretCommand({ Name: jsonName, SecretString: JSON.stringify(jsonDoc) }))).ARN!;
 });
 
 afterAll(async () => {
@@ -44,8 +40,6 @@ afterAll(async () => {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  client?.destroy();
-  await moto?.close();
 });
 
 /** Asserts that no secret value used in this file appears in `text`. */
@@ -106,8 +100,8 @@ describe("resolveSecretReference", () => {
 
   it("a secret scheduled for deletion says how to restore it", async () => {
     const name = uniqueName("deleted");
-    await client.send(new CreateSecretCommand({ Name: name, SecretString: fakeSecretKey("live") }));
-    await client.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }));
+    await moto.client.send(new CreateSecretCommand({ Name: name, SecretString: fakeSecretKey("live") }));
+    await moto.client.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }));
     const err = await resolveSecretReference(`awssm://${name}`).catch((e) => e);
     expect(err.code).toBe("deleted");
     expect(err.message).toContain("restore-secret");
@@ -122,7 +116,7 @@ describe("resolveSecretReference", () => {
   });
 
   it("an explicit client and endpoint override win over the environment", async () => {
-    expect(await resolveSecretReference(`awssm://${plainName}`, { client })).toBe(plainValue);
+    expect(await resolveSecretReference(`awssm://${plainName}`, { client: moto.client })).toBe(plainValue);
     const err = await resolveSecretReference(`awssm://${plainName}`, {
       endpoint: "http://127.0.0.1:9",
       credentials: moto.credentials,

@@ -12,11 +12,10 @@ import * as fs from "fs";
 import * as path from "path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBase62 } from "../../../sandbox/ids";
-import type { RunningSandbox } from "../../../sandbox/server";
-import { startTestSandbox, stripeAt, stripeFor } from "./helpers";
+import { randomBase62 } from "../../../../sandbox/ids";
+import { stripeAt, stripeFor, useSandbox } from "./helpers";
 
-const BIN = path.resolve(__dirname, "../../../.tools/bin/stripe-mock");
+const BIN = path.resolve(__dirname, "../../../../.tools/bin/stripe-mock");
 const HAVE_MOCK = fs.existsSync(BIN);
 if (!HAVE_MOCK) console.warn(`skipping the stripe-mock contract test: ${BIN} is missing (build it with: bash tools/stripe-mock.sh)`);
 
@@ -59,7 +58,7 @@ function fieldNames(o: object): string[] {
 describe.skipIf(!HAVE_MOCK)("Stripe requests checked against stripe-mock (Stripe's OpenAPI spec)", () => {
   let mock: ChildProcess | undefined;
   let mockStripe: Stripe;
-  let sb: RunningSandbox;
+  const sb = useSandbox();
 
   beforeAll(async () => {
     mock = spawn(BIN, ["-http-addr", "127.0.0.1:", "-https-addr", "127.0.0.1:"], { stdio: ["ignore", "pipe", "pipe"] });
@@ -77,10 +76,8 @@ describe.skipIf(!HAVE_MOCK)("Stripe requests checked against stripe-mock (Stripe
     });
     // stripe-mock takes any well-formed test key; this one is generated, never a literal.
     mockStripe = stripeAt(`http://127.0.0.1:${port}`, ["sk", "test", randomBase62(24)].join("_"));
-    sb = await startTestSandbox();
   });
   afterAll(async () => {
-    await sb?.close();
     if (mock && mock.exitCode === null) {
       const exited = new Promise((r) => mock!.once("exit", r));
       mock.kill("SIGTERM");

@@ -4,11 +4,34 @@
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { randomBytes } from "node:crypto";
-import { startMoto, type MotoServer } from "../../../sandbox/moto";
+import { afterAll, beforeAll } from "vitest";
+import { startMoto, type MotoServer } from "../../../../sandbox/moto";
 
 export async function startTestMoto(): Promise<MotoServer> {
   // startMoto throws MotoNotInstalledError ("... run `npm run setup` ...") when .venv has no moto.
   return startMoto({ port: 0 });
+}
+
+/** A running moto with a client on it. */
+export interface TestMoto extends MotoServer {
+  client: SecretsManagerClient;
+}
+
+/**
+ * moto for the current file: started in `beforeAll`, its client destroyed and the server closed in
+ * `afterAll`; the returned object is filled in before the first test.
+ */
+export function useMoto(): TestMoto {
+  const moto = {} as TestMoto;
+  beforeAll(async () => {
+    const server = await startTestMoto();
+    Object.assign(moto, server, { client: motoClient(server) });
+  });
+  afterAll(async () => {
+    moto.client?.destroy();
+    await moto.close?.();
+  });
+  return moto;
 }
 
 /** A client on this moto with its made-up credentials (no default chain involved). */

@@ -1,13 +1,11 @@
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SandboxInfo } from "@selgeo-golive/runtime";
-import type { RunningSandbox } from "../../../sandbox/server";
+import type { RunningSandbox } from "../../../../sandbox/server";
 import { eventually, startTestSandbox, startVerifyingReceiver, stripeAt, stripeCall, stripeFor } from "./helpers";
-
-const REPO = path.resolve(__dirname, "../../..");
+import { spawnSandboxCommand } from "../helpers";
 
 describe("Stripe emulator: persistence across restarts", () => {
   let dataDir: string;
@@ -67,26 +65,14 @@ describe("Stripe emulator: persistence across restarts", () => {
 describe("Stripe emulator: `golive sandbox` prints stripe_url and stripe_keys", () => {
   it("first stdout line carries the emulator, and the SDK can use it", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stripe-emulator-cmd-"));
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "sandbox/main.ts", "--port", "0", "--stripe-port", "0", "--data-dir", dir], {
-      cwd: REPO,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const { child, firstLine } = spawnSandboxCommand(["--port", "0", "--stripe-port", "0", "--data-dir", dir]);
     try {
-      let stdout = "";
-      let stderr = "";
-      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-      const line = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (c: Buffer) => {
-          stdout += c.toString();
-          if (stdout.includes("\n")) resolve(stdout.slice(0, stdout.indexOf("\n")));
-        });
-        child.once("exit", (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-      });
+      const line = await firstLine;
       const info = SandboxInfo.parse(JSON.parse(line));
       expect(info.stripe_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const acct = await stripeAt(info.stripe_url!, info.stripe_keys!.live.secret_key).accounts.retrieveCurrent();
       expect(acct.id).toBe(info.stripe_keys!.live.account_id);
-      const { parseSandboxArgs } = await import("../../../sandbox/main");
+      const { parseSandboxArgs } = await import("../../../../sandbox/main");
       expect(parseSandboxArgs(["--stripe-port", "12111"])).toMatchObject({ stripePort: 12111 });
       expect(() => parseSandboxArgs(["--stripe-port", "x"])).toThrow(/--stripe-port/);
     } finally {
