@@ -3,6 +3,7 @@
  * share with them (wire schemas, URL rules, signatures).
  */
 export * from "./schemas";
+export * from "./requests";
 export * from "./errors";
 export * from "./http";
 export * from "./rateLimiter";

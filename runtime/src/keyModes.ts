@@ -26,7 +26,9 @@ export interface KeyClass {
 const KIND_BY_PREFIX: Record<string, KeyKind> = { pk: "publishable", sk: "secret", rk: "restricted" };
 const PREFIX_BY_KIND: Record<Exclude<KeyKind, "webhook_secret">, string> = { publishable: "pk", secret: "sk", restricted: "rk" };
 const KEY_RE = /^(pk|sk|rk)_(test|live)_([A-Za-z0-9]+)$/;
-const WHSEC_RE = /^whsec_[A-Za-z0-9+/=_-]+$/;
+/** A `whsec_` signing secret (Selgeo's and Stripe's): base64-ish characters after the prefix. */
+export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/=_-]+$/;
+const WHSEC_RE = WEBHOOK_SECRET_PATTERN;
 
 /**
  * Classifies a key by its prefix: `undefined` when it is not key-shaped (empty, whitespace, another
