@@ -12,7 +12,6 @@ export * from "./client";
 export * from "./urlRules";
 export * from "./inputRules";
 export * from "./friendlyErrors";
-export * from "./adoptLookup";
 export * from "./signature";
 export * from "./providerSettings";
 export * from "./commission";

@@ -70,9 +70,10 @@ export async function check(
   if (!data) return { inputs: news, failures };
   const inputs: CommissionRuleInputs = { ...data, appliesTo: [...new Set(data.appliesTo)].sort() };
   if (failures.length === 0 && isNewAdoption(olds, inputs)) {
-    const found = await read(inputs.adoptId, { resourceKey: inputs.resourceKey, programId: inputs.programId, adoptId: inputs.adoptId });
-    if (!found.inputs) failures.push(adoptionTargetMissing(inputs.adoptId, `commission rule of ${inputs.programId}`, inputs.mode));
-    else inputs.adoptChanges = adoptionChanges(found.inputs, inputs, UPDATABLE);
+    // One direct GET: a miss must not cost a list and a GET.
+    const rule = await (await selgeoClient()).findCommissionRule(inputs.programId, inputs.adoptId);
+    if (!rule) failures.push(adoptionTargetMissing("commissionRule", inputs.resourceKey, inputs.adoptId, "commission rule", `program ${inputs.programId} in this account's mode`));
+    else inputs.adoptChanges = adoptionChanges(fromWire(inputs.resourceKey, rule), inputs, UPDATABLE);
   }
   return { inputs: dropUndefined({ ...inputs }), failures };
 }

@@ -60,7 +60,7 @@ export async function check(
   const inputs: ProgramInputs = { ...data };
   if (failures.length === 0 && isNewAdoption(olds, inputs)) {
     const found = await read(inputs.adoptId, { resourceKey: inputs.resourceKey, adoptId: inputs.adoptId });
-    if (!found.inputs) failures.push(adoptionTargetMissing(inputs.adoptId, "program (archived ones cannot be adopted)", inputs.mode));
+    if (!found.inputs) failures.push(adoptionTargetMissing("program", inputs.resourceKey, inputs.adoptId, "Selgeo program", "this account's mode (archived ones cannot be adopted)"));
     else inputs.adoptChanges = adoptionChanges(found.inputs, inputs, UPDATABLE);
   }
   return { inputs: dropUndefined({ ...inputs }), failures };

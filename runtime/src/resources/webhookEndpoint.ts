@@ -99,9 +99,10 @@ export async function check(
     secretState: inputs.adoptId && inputs.secretRotation === 0 ? "adopted" : "in_sync",
   };
   if (failures.length === 0 && isNewAdoption(olds, normalised)) {
-    const found = await read(normalised.adoptId, { resourceKey: normalised.resourceKey, adoptId: normalised.adoptId });
-    if (!found.inputs) failures.push(adoptionTargetMissing(normalised.adoptId, "Selgeo webhook endpoint", normalised.mode));
-    else normalised.adoptChanges = adoptionChanges(found.inputs, normalised, ADOPTED_FIELDS);
+    // One direct GET: a miss must not cost a list and a GET.
+    const ep = await (await selgeoClient()).findWebhookEndpoint(normalised.adoptId);
+    if (!ep) failures.push(adoptionTargetMissing("webhookEndpoint", normalised.resourceKey, normalised.adoptId, "Selgeo webhook endpoint", "this account's mode"));
+    else normalised.adoptChanges = adoptionChanges(foundInputs(ep, { resourceKey: normalised.resourceKey, adoptId: normalised.adoptId }), normalised, ADOPTED_FIELDS);
   }
   return { inputs: dropUndefined({ ...normalised }), failures };
 }
@@ -176,22 +177,7 @@ export async function read(
   const client = (await selgeoClient());
   const ep = await readWebhookEndpoint(client, id);
   if (!ep) return { id: "" };
-  const mode: Mode = ep.livemode ? "live" : "test";
-  const inputs: WebhookEndpointInputs = dropUndefined({
-    resourceKey: props.resourceKey ?? ep.metadata[MANAGED_BY_METADATA_KEY] ?? id,
-    mode,
-    url: ep.url,
-    events: [...ep.events].sort(),
-    description: ep.description,
-    enabled: ep.status === "enabled",
-    metadata: userMetadata(ep.metadata),
-    adoptId: props.adoptId,
-    // What the adoption changed stays on record; refresh does not make it drift.
-    adoptChanges: props.adoptChanges,
-    secretRotation: props.secretRotation ?? 0,
-    rotationOverlapHours: props.rotationOverlapHours ?? 24,
-    secretState: "in_sync",
-  });
+  const inputs = foundInputs(ep, props);
   const stored: StoredSecret = {
     secretArn: props.secretArn ?? "",
     secretVersionId: props.secretVersionId ?? "",
@@ -206,6 +192,26 @@ export async function read(
   // Inputs as found, for the diff of a refresh: the secret state is what it is, not what we want.
   inputs.secretState = secretState;
   return { id: ep.id, props: { ...toOutputs(inputs, ep, stored), secretState }, inputs };
+}
+
+/** The endpoint as found, as inputs: what refresh compares and what an adoption overwrites. */
+function foundInputs(ep: WebhookEndpoint, props: Partial<WebhookEndpointOutputs>): WebhookEndpointInputs {
+  const mode: Mode = ep.livemode ? "live" : "test";
+  return dropUndefined({
+    resourceKey: props.resourceKey ?? ep.metadata[MANAGED_BY_METADATA_KEY] ?? ep.id,
+    mode,
+    url: ep.url,
+    events: [...ep.events].sort(),
+    description: ep.description,
+    enabled: ep.status === "enabled",
+    metadata: userMetadata(ep.metadata),
+    adoptId: props.adoptId,
+    // What the adoption changed stays on record; refresh does not make it drift.
+    adoptChanges: props.adoptChanges,
+    secretRotation: props.secretRotation ?? 0,
+    rotationOverlapHours: props.rotationOverlapHours ?? 24,
+    secretState: "in_sync",
+  });
 }
 
 /** Updates url, events, description, status and metadata in place. */
