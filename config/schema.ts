@@ -8,6 +8,7 @@ import {
   CommissionRuleDeclaration,
   ENV_KEYS,
   MODES,
+  PUBLISHABLE_KEY_PATTERN,
   ProgramDeclaration,
   STRIPE_EVENT_TYPES,
   STRIPE_EVENT_TYPE_SET,
@@ -20,6 +21,8 @@ import {
   declaredMessage,
   didYouMean,
   isReservedObjectKey,
+  modeOfKey,
+  secretKeyMode,
   secrets,
   text,
   textProblem,
@@ -109,7 +112,7 @@ export const StackConfig = z
     /** The publishable key (`pk_…`) of this mode, for the tracking snippet output. Public by design. */
     publishableKey: z
       .string()
-      .regex(/^pk_(test|live)_[A-Za-z0-9]+$/, "publishableKey is the pk_test_… or pk_live_… key of the tracking snippet")
+      .regex(PUBLISHABLE_KEY_PATTERN, "publishableKey is the pk_test_… or pk_live_… key of the tracking snippet")
       .optional(),
     /** Traffic the merchant expects, per minute; the policy pack checks it against the rate limits. */
     expectedTraffic: z
@@ -141,7 +144,7 @@ export const StackConfig = z
       const res = checkWebhookUrl(ep.url, cfg.mode);
       if (!res.ok) ctx.addIssue({ code: "custom", path: ["webhookEndpoints", name, "url"], message: res.message });
     }
-    const pkMode = /^pk_(test|live)_/.exec(cfg.publishableKey ?? "")?.[1];
+    const pkMode = modeOfKey(cfg.publishableKey ?? "");
     if (pkMode && pkMode !== cfg.mode) {
       ctx.addIssue({ code: "custom", path: ["publishableKey"], message: `a ${pkMode}-mode key on a ${cfg.mode} stack: the tracking snippet needs the pk_${cfg.mode}_ key (checklist item 1)` });
     }
@@ -259,13 +262,13 @@ function keyProblems(value: unknown, path: string, envName: string, mode: Mode, 
   if (value.trim() !== value) {
     return [`${path}: has leading or trailing whitespace (a newline from \`echo\` or a copied line?); set it again without it: \`printf %s <key> | pulumi config set --secret ${path}\``];
   }
-  const m = (kind === "selgeo" ? /^sk_(test|live)_/ : /^(?:sk|rk)_(test|live)_/).exec(value);
-  if (!m) {
+  const keyMode = secretKeyMode(value, kind);
+  if (!keyMode) {
     return [kind === "selgeo" ? `${path}: not a Selgeo secret key (it must start with sk_test_ or sk_live_)` : `${path}: not a Stripe secret or restricted key (sk_/rk_ test|live)`];
   }
   const out: string[] = [];
-  if ((MODES as readonly string[]).includes(mode) && m[1] !== mode) {
-    out.push(kind === "selgeo" ? `${path}: a ${m[1]}-mode key on a ${mode} stack; use an sk_${mode}_ key here` : `${path}: a Stripe ${m[1]}-mode key on a ${mode} stack; use your Stripe ${mode}-mode key here`);
+  if ((MODES as readonly string[]).includes(mode) && keyMode !== mode) {
+    out.push(kind === "selgeo" ? `${path}: a ${keyMode}-mode key on a ${mode} stack; use an sk_${mode}_ key here` : `${path}: a Stripe ${keyMode}-mode key on a ${mode} stack; use your Stripe ${mode}-mode key here`);
   }
   if (mode === "live") out.push(`${path}: a live stack takes the ${label} key as a Secrets Manager reference (awssm://<secret id>[#field]), never as a value`);
   return out;

@@ -3,6 +3,7 @@
  * nothing else; retries, limits and errors live in the HTTP core.
  */
 import { z } from "zod";
+import { kindOfKey, modeOfKey } from "./keyModes";
 import { SelgeoNotFoundError } from "./errors";
 import { HttpMethod, RequestOptions, SelgeoHttp, SelgeoHttpOptions } from "./http";
 import {
@@ -47,18 +48,8 @@ import {
   WebhookEndpointUpdate,
 } from "./schemas";
 
-/** Which mode a Selgeo or Stripe key belongs to, from its prefix (`sk_live_…` → `"live"`). */
-export function modeOfKey(key: string): Mode | undefined {
-  const match = /^(?:pk|sk|rk)_(test|live)_/.exec(key);
-  return match ? (match[1] as Mode) : undefined;
-}
-
-/** Whether a key is publishable (`pk_…`) or secret (`sk_…`), from its prefix. */
-export function kindOfKey(key: string): "publishable" | "secret" | undefined {
-  if (/^pk_(?:test|live)_/.test(key)) return "publishable";
-  if (/^sk_(?:test|live)_/.test(key)) return "secret";
-  return undefined;
-}
+// Key prefixes are keyModes.ts's; re-exported where callers have always found them.
+export { kindOfKey, modeOfKey };
 
 /** A page of a list route. */
 export interface ListPage<T> {

@@ -18,9 +18,8 @@ import {
   WireCurrency,
 } from "./requests/fields";
 
-/** Modes a key, an object and a stack can be in. */
-export const MODES = ["test", "live"] as const;
-export type Mode = (typeof MODES)[number];
+// Modes a key, an object and a stack can be in: declared with the key prefixes that carry them.
+export { MODES, type Mode } from "./keyModes";
 
 /** Every event type Selgeo can deliver to a webhook endpoint. */
 export const EVENT_TYPES = [
