@@ -39,31 +39,9 @@ const cfg = (() => {
 })();
 const mode = cfg.mode;
 
-// Every adoptId is looked up (one GET each) before any resource is registered: a missing object
-// fails the preview with its config path, and `up` writes nothing. Stacks that adopt nothing skip it.
-const adoptTargets: runtime.AdoptTarget[] = [
-  ...Object.entries(cfg.webhookEndpoints).flatMap(([name, ep]) =>
-    ep.adoptId ? [{ path: `selgeo:webhookEndpoints.${name}.adoptId`, kind: "webhookEndpoint" as const, id: ep.adoptId }] : [],
-  ),
-  ...(cfg.program?.adoptId ? [{ path: "selgeo:program.adoptId", kind: "program" as const, id: cfg.program.adoptId }] : []),
-  ...Object.entries(cfg.commissionRules).flatMap(([name, r]) =>
-    r.adoptId && cfg.program?.adoptId
-      ? [{ path: `selgeo:commissionRules.${name}.adoptId`, kind: "commissionRule" as const, id: r.adoptId, programId: cfg.program.adoptId }]
-      : [],
-  ),
-  ...(cfg.stripe?.adoptId ? [{ path: "selgeo:stripe.adoptId", kind: "stripeWebhookEndpoint" as const, id: cfg.stripe.adoptId }] : []),
-];
-if (adoptTargets.length > 0) {
-  runtime.configureFromStack({ get: (key) => new pulumi.Config(key.split(":")[0]).get(key.split(":")[1]) });
-  const checked = runtime.adoptionProblems(adoptTargets).then((problems) => {
-    if (problems.length > 0) throw new pulumi.RunError(`the stack config has ${problems.length} problem(s):\n  - ${problems.join("\n  - ")}`);
-  });
-  // Each resource's inputs wait for the lookup, so none is created before it passed.
-  // (ProgramStatus has no mode: it depends on the others, so it waits too.)
-  pulumi.runtime.registerStackTransformation((args) =>
-    "mode" in args.props ? { props: { ...args.props, mode: pulumi.output(checked.then(() => args.props.mode)) }, opts: args.opts } : undefined,
-  );
-}
+// Every adoptId is looked up once, by its resource's `check` (runtime/src/resources/adoption.ts):
+// a missing object fails the preview with its config path, and the lookup also shows what the
+// take-over will change.
 
 // Checklist item 4: webhook endpoints and their event subscriptions.
 const endpoints = Object.entries(cfg.webhookEndpoints).map(

@@ -12,7 +12,7 @@
  * else `--test-key` / SELGEO_TEST_SECRET_KEY), refuses any `sk_live_` key before sending a request,
  * and checks with Selgeo that the key's account view is test mode. Exit 0 unless it refused or failed.
  */
-import { SelgeoClient, isDevelopmentUrl, modeOfKey, type Participant, type Program } from "@selgeo-golive/runtime";
+import { SelgeoClient, isDevelopmentUrl, modeOfKey, secretKeyMode, type Participant, type Program } from "@selgeo-golive/runtime";
 import { listAll, loadStackContext, parseStackArgs } from "./stackContext";
 
 /** One piece of test data and what was (or would be) done with it. */
@@ -28,10 +28,10 @@ export interface CleanupEntry {
 
 /** Refuses anything but a Selgeo test-mode secret key; the message never contains the key. */
 export function assertTestKey(key: string, where: string): void {
-  if (/^sk_live_/.test(key) || modeOfKey(key) === "live") {
+  if (modeOfKey(key) === "live") {
     throw new Error(`${where} is a LIVE key (sk_live_…): cleanup-test only ever runs in test mode and refuses live keys; give a test key (--test-key or SELGEO_TEST_SECRET_KEY)`);
   }
-  if (!/^sk_test_/.test(key)) throw new Error(`${where} is not a Selgeo test secret key (sk_test_…)`);
+  if (secretKeyMode(key, "selgeo") !== "test") throw new Error(`${where} is not a Selgeo test secret key (sk_test_…)`);
 }
 
 /** The `golive cleanup-test` command; resolves to the exit code. */

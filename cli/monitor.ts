@@ -126,23 +126,10 @@ export function parseMonitorArgs(argv: string[], now = Date.now()): MonitorOptio
 const iso = (s: number | null | undefined): string | null => (s == null ? null : new Date(s * 1000).toISOString());
 
 /** Every item of a newest-first list, stopping at the first one older than `since` (if given). */
-async function collect<T extends { id: string; created: number }>(
-  fetchPage: (startingAfter?: string) => Promise<ListPage<T>>,
-  since?: number,
-  max = 10_000,
-): Promise<T[]> {
-  const out: T[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await fetchPage(after);
-    for (const item of page.data) {
-      if (since !== undefined && item.created < since) return out;
-      out.push(item);
-      if (out.length >= max) return out;
-    }
-    if (!page.has_more || page.data.length === 0) return out;
-    after = page.data[page.data.length - 1].id;
-  }
+async function collect<T extends { id: string; created: number }>(fetchPage: (startingAfter?: string) => Promise<ListPage<T>>, since?: number, max = 10_000): Promise<T[]> {
+  // Loaded on use, like the rest of the runtime here: `golive monitor --help` stays fast.
+  const { listAll } = await import("@selgeo-golive/runtime");
+  return listAll(fetchPage, { max, stopAt: since === undefined ? undefined : (item) => item.created < since });
 }
 
 /** The report from the account, with `--retry-failed` applied. Pure of printing. */

@@ -8,6 +8,7 @@
  * is what the stack now declares, so every line reads old → new. Secret values are never shown:
  * a secret that changes "rotates".
  */
+import { keyPrefix } from "@selgeo-golive/runtime";
 import { changedProperties, normaliseSteps, parseUrn, shortType, type PreviewStep } from "./driftReport";
 
 /** The Go-Live Checklist, numbered as Selgeo publishes it (the numbers `golive checklist` and the README use). */
@@ -345,7 +346,7 @@ export function keySources(config: StackConfig): KeySource[] {
     else if (/^awssm:\/\//.test(c.value)) source = c.value;
     else if (/^\s*\{/.test(c.value)) source = "a Secrets Manager reference";
     else {
-      const prefix = /^(pk|sk|rk)_(test|live)_/.exec(c.value)?.[0];
+      const prefix = keyPrefix(c.value)?.prefix;
       source = key === "selgeo:publishableKey" && prefix ? `${prefix}…` : "the stack config, in plain text";
     }
     out.push({ key, source });

@@ -21,6 +21,7 @@
  */
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import path from "node:path";
+import { KEY_BODY_SOURCE, KEY_PREFIX_SOURCE } from "@selgeo-golive/runtime";
 
 /** What kind of key a finding is, by prefix. */
 export type FindingKind = "pk_test" | "sk_test" | "rk_test" | "sk_live" | "rk_live" | "whsec";
@@ -98,7 +99,7 @@ export function categorize(rel: string, head = ""): FileCategory | undefined {
 
 // Keys: a prefix not glued to a preceding word character (so `task_test_x` is no `sk_test_`), then
 // a run of at least 10 alphanumerics (real keys have 24+; `sk_test_…` placeholders have none).
-const KEY_RE = /(?<![A-Za-z0-9_])(pk|sk|rk)_(test|live)_([A-Za-z0-9]{10,})/g;
+const KEY_RE = new RegExp(`(?<![A-Za-z0-9_])${KEY_PREFIX_SOURCE}(${KEY_BODY_SOURCE}{10,})`, "g");
 // Signing secrets: Stripe's are alphanumeric, Selgeo's base64url; at least 16 characters.
 const WHSEC_RE = /(?<![A-Za-z0-9_])whsec_([A-Za-z0-9+/=_-]{16,})/g;
 // Attribute assignments (`name=`) on a line; the last one before a match is the attribute the match

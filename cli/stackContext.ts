@@ -9,6 +9,7 @@ import path from "node:path";
 import type Stripe from "stripe";
 import {
   configureFromStack,
+  listAll as listAllPages,
   rawSettings,
   resolvedSecretKey,
   selgeoClient,
@@ -179,20 +180,13 @@ export async function isStripeEmulator(stripeApiUrl: string): Promise<boolean> {
   }
 }
 
-/** Every page of a cursor-paginated list route (`limit` 100, `starting_after` = `cursor(item)`). */
-export async function listAll<T>(
+/** Every page of a list route (`limit` 100, `starting_after` = `cursor(item)`), at most `max` items: the client's loop. */
+export function listAll<T>(
   fetchPage: (startingAfter?: string) => Promise<{ data: T[]; has_more: boolean }>,
-  cursor: (item: T) => string = (item) => (item as { id: string }).id,
+  cursor?: (item: T) => string,
   max = 10_000,
 ): Promise<T[]> {
-  const all: T[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await fetchPage(after);
-    all.push(...page.data);
-    if (!page.has_more || page.data.length === 0 || all.length >= max) return all;
-    after = cursor(page.data[page.data.length - 1]);
-  }
+  return listAllPages(fetchPage, { cursor, max });
 }
 
 /** One check's outcome, as every stack command prints it. */

@@ -28,6 +28,7 @@ import {
   verifySignatureHeader,
   type StripeEventLogEntry,
   type WebhookDelivery,
+  WEBHOOK_SECRET_PATTERN,
 } from "@selgeo-golive/runtime";
 import { isStripeEmulator, listAll, loadStackContext, parseStackArgs, renderRows, type CheckStatus, type StackContext } from "./stackContext";
 
@@ -112,7 +113,7 @@ async function verifySecret(ctx: StackContext, name: string, id: string, arn: st
   const read = await attempt(() => secrets.readGeneratedSecret({ arn, region: ctx.aws.region }));
   if (!read.ok) return { check, target: name, status: "failed", evidence: `endpoint ${name}: cannot read ${arn}: ${read.error}` };
   const secret = read.value.value;
-  if (!secret.startsWith("whsec_")) return { check, target: name, status: "failed", evidence: `endpoint ${name}: ${arn} does not hold a whsec_ signing secret` };
+  if (!WEBHOOK_SECRET_PATTERN.test(secret)) return { check, target: name, status: "failed", evidence: `endpoint ${name}: ${arn} does not hold a whsec_ signing secret` };
 
   // (1) The delivery itself, if the API ever exposes what was sent.
   if (ping) {

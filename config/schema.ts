@@ -5,20 +5,28 @@
 import { z } from "zod";
 import {
   CONFIG_KEYS,
+  CommissionRuleDeclaration,
   ENV_KEYS,
-  EVENT_TYPES,
-  MAX_RECURRING_MONTHS,
   MODES,
+  PUBLISHABLE_KEY_PATTERN,
+  ProgramDeclaration,
   STRIPE_EVENT_TYPES,
   STRIPE_EVENT_TYPE_SET,
+  StripeAccountId,
+  WebhookEndpointDeclaration,
+  adoptIdOf,
+  boundedList,
   apiUrlProblem,
   checkWebhookUrl,
+  declaredMessage,
   didYouMean,
-  hasAtMostTwoDecimals,
-  isIsoCurrency,
   isReservedObjectKey,
+  modeOfKey,
+  secretKeyMode,
   secrets,
+  text,
   textProblem,
+  withRuleTerms,
   type Mode,
 } from "@selgeo-golive/runtime";
 
@@ -33,36 +41,6 @@ export const STACK_CONFIG_KEYS = {
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
-/** Selgeo allows 50 metadata keys on an object; selgeo-golive keeps one to mark what it manages. */
-const MAX_METADATA_KEYS = 49;
-
-/** Free text (names, descriptions): bounded, and no control characters that hide text in a review. */
-const text = (field: string, max: number, multiline = false) =>
-  z
-    .string({ error: `${field} is text` })
-    .max(max, `${field} must be at most ${max} characters`)
-    .superRefine((v, ctx) => {
-      const problem = textProblem(v, multiline);
-      if (problem) ctx.addIssue({ code: "custom", message: `${field} ${problem}` });
-    });
-
-/**
- * A list whose length is checked before its items: 10 000 bad entries give one short message with
- * the limit, not 10 000 messages.
- */
-const boundedList = <T extends z.ZodTypeAny>(item: T, field: string, max: number, why: string) =>
-  z
-    .array(z.unknown(), { error: `${field} is a list` })
-    .max(max, `${field} has more than ${max} entries; ${why}`)
-    .pipe(z.array(item));
-
-/** Selgeo event types, with a did-you-mean for a typo. */
-const SelgeoEvent = z.string({ error: "an event type is text" }).superRefine((e, ctx) => {
-  if ((EVENT_TYPES as readonly string[]).includes(e)) return;
-  const hint = didYouMean(e, EVENT_TYPES);
-  ctx.addIssue({ code: "custom", message: `"${e}" is not a Selgeo event type; ${hint ? `did you mean "${hint}"? ` : ""}use one of: ${EVENT_TYPES.join(", ")}` });
-});
-
 /** Stripe event types (`enabled_events`), checked against Stripe's own list. */
 const StripeEvent = z.string({ error: "a Stripe event type is text" }).superRefine((e, ctx) => {
   if (STRIPE_EVENT_TYPE_SET.has(e)) return;
@@ -73,107 +51,38 @@ const StripeEvent = z.string({ error: "a Stripe event type is text" }).superRefi
   });
 });
 
-/** A lower-case ISO 4217 code of a circulating currency. */
-const Currency = z.string({ error: "currency is a lower-case ISO code such as usd" }).superRefine((c, ctx) => {
-  if (!/^[a-z]{3}$/.test(c)) ctx.addIssue({ code: "custom", message: "currency is a lower-case ISO code such as usd" });
-  else if (!isIsoCurrency(c)) ctx.addIssue({ code: "custom", message: `"${c}" is not an ISO 4217 currency code; use one such as usd, eur or gbp` });
-});
-
-/** A metadata map: key count checked first, then each key and value. */
-const MetadataConfig = z
-  .record(z.string(), z.unknown(), { error: "metadata is a map of keys to text values" })
-  .superRefine((m, ctx) => {
-    const n = Object.keys(m).length;
-    if (n > MAX_METADATA_KEYS) {
-      ctx.addIssue({ code: "custom", message: `metadata has ${n} keys; the limit is ${MAX_METADATA_KEYS} (Selgeo allows 50 and selgeo-golive keeps one)` });
-    }
-  })
-  .pipe(
-    z.record(
-      z.string().max(40, "metadata keys are at most 40 characters").superRefine((k, ctx) => {
-        const problem = textProblem(k);
-        if (problem) ctx.addIssue({ code: "custom", message: `metadata key ${problem}` });
-      }),
-      text("a metadata value", 500),
-    ),
-  );
-
-/** One declared webhook endpoint, keyed by a stable name in `selgeo:webhookEndpoints`. */
-export const WebhookEndpointConfig = z
-  .object({
-    url: z.string({ error: "url is required: the HTTPS address of your webhook receiver" }),
-    events: boundedList(SelgeoEvent, "events", EVENT_TYPES.length, `there are ${EVENT_TYPES.length} Selgeo event types; list each once`).pipe(
-      z.array(z.string()).min(1, "subscribe to at least one event"),
-    ),
-    description: text("description", 500, true).optional(),
-    enabled: z.boolean().optional(),
-    metadata: MetadataConfig.optional(),
-    adoptId: z.string().regex(/^we_/, "adoptId must be a Selgeo webhook endpoint id (we_…)").optional(),
-    secretRotation: z.number().int("secretRotation is a whole number you bump to rotate the secret").min(0).optional(),
-    rotationOverlapHours: z.number().min(0).max(168, "rotationOverlapHours is at most 168 (a week)").optional(),
-  })
-  .strict();
+/**
+ * One declared webhook endpoint, keyed by a stable name in `selgeo:webhookEndpoints`: the request
+ * fields' rules (runtime/src/requests) under their camelCase names.
+ */
+export const WebhookEndpointConfig = WebhookEndpointDeclaration.strict();
 export type WebhookEndpointConfig = z.infer<typeof WebhookEndpointConfig>;
 
 /** `selgeo:stripe`: the Stripe webhook endpoint feeding Selgeo and Selgeo's Stripe integration. */
 export const StripeConfig = z
   .object({
-    accountId: z.string().regex(/^acct_[A-Za-z0-9]+$/, "accountId is a Stripe account id (acct_…); omit it to use the Stripe key's account").optional(),
-    enabledEvents: boundedList(StripeEvent, "enabledEvents", STRIPE_EVENT_TYPES.length, "list each Stripe event type once (or \"*\")")
-      .pipe(z.array(z.string()).min(1, "enabledEvents needs at least one event; omit it for Selgeo's three"))
-      .optional(),
+    accountId: StripeAccountId.optional(),
+    enabledEvents: boundedList(StripeEvent, "enabledEvents", {
+      min: 1,
+      minMessage: "enabledEvents needs at least one event; omit it for Selgeo's three",
+      max: STRIPE_EVENT_TYPES.length,
+    }).optional(),
+    // Stripe's own limit for a webhook endpoint's description.
     description: text("description", 5000, true).optional(),
     /** Adopt an existing Stripe webhook endpoint instead of creating one. */
-    adoptId: z.string().regex(/^we_/, "adoptId must be a Stripe webhook endpoint id (we_…)").optional(),
+    adoptId: adoptIdOf("we_", "a Stripe webhook endpoint").optional(),
   })
   .strict();
 export type StripeConfig = z.infer<typeof StripeConfig>;
 
 /** `selgeo:program`: the affiliate program; its status is applied after everything else. */
-export const ProgramConfig = z
-  .object({
-    name: text("name", 200).pipe(z.string().min(1, "name the program")),
-    description: text("description", 2000, true).optional(),
-    currency: Currency.optional(),
-    status: z.enum(["draft", "active", "paused"], { error: 'status is "draft", "active" or "paused"' }).default("draft"),
-    adoptId: z.string().regex(/^prog_/, "adoptId must be a Selgeo program id (prog_…)").optional(),
-  })
-  .strict();
+export const ProgramConfig = ProgramDeclaration.extend({
+  status: z.enum(["draft", "active", "paused"], { error: 'status is "draft", "active" or "paused"' }).default("draft"),
+}).strict();
 export type ProgramConfig = z.infer<typeof ProgramConfig>;
 
 /** One entry of `selgeo:commissionRules`. Money in integer minor units. */
-export const CommissionRuleConfig = z
-  .object({
-    name: text("name", 200).pipe(z.string().min(1, "name is not empty (omit it to use the rule's key)")).optional(),
-    type: z.enum(["percentage", "flat"], { error: 'type is "percentage" or "flat"' }),
-    percentage: z
-      .number({ error: "percentage is a number from 0 to 100" })
-      .min(0, "percentage must be between 0 and 100")
-      .max(100, "percentage must be between 0 and 100")
-      .refine(hasAtMostTwoDecimals, "percentage has at most two decimals")
-      .optional(),
-    flatAmount: z.number().int("flatAmount is in minor units (cents): a whole number").positive("flatAmount must be more than 0").optional(),
-    currency: Currency.optional(),
-    basis: z.enum(["gross", "net"], { error: 'basis is "gross" or "net"' }).optional(),
-    holdPeriodDays: z.number().int("holdPeriodDays is whole days").min(0).max(365, "holdPeriodDays is 0–365").optional(),
-    autoApprove: z.boolean().optional(),
-    appliesTo: z.array(z.enum(["checkout.session.completed", "invoice.paid"], { error: "appliesTo takes checkout.session.completed and/or invoice.paid" })).min(1).optional(),
-    recurringMonths: z
-      .number()
-      .int("recurringMonths is whole months")
-      .min(1, "recurringMonths is at least 1 (omit it for forever)")
-      .max(MAX_RECURRING_MONTHS, `recurringMonths is at most ${MAX_RECURRING_MONTHS} (100 years); omit it for forever`)
-      .optional(),
-    adoptId: z.string().regex(/^cr_/, "adoptId must be a Selgeo commission rule id (cr_…)").optional(),
-  })
-  .strict()
-  .superRefine((r, ctx) => {
-    if (r.type === "percentage" && r.percentage === undefined) ctx.addIssue({ code: "custom", path: ["percentage"], message: "a percentage rule needs percentage (0–100)" });
-    if (r.type === "flat" && r.flatAmount === undefined) ctx.addIssue({ code: "custom", path: ["flatAmount"], message: "a flat rule needs flatAmount in minor units" });
-    if (r.type === "flat" && !r.currency) ctx.addIssue({ code: "custom", path: ["currency"], message: "a flat rule needs a currency" });
-    if (r.type === "flat" && r.percentage !== undefined) ctx.addIssue({ code: "custom", path: ["percentage"], message: "percentage is only for percentage rules" });
-    if (r.type === "percentage" && r.flatAmount !== undefined) ctx.addIssue({ code: "custom", path: ["flatAmount"], message: "flatAmount is only for flat rules" });
-  });
+export const CommissionRuleConfig = withRuleTerms(CommissionRuleDeclaration.strict());
 export type CommissionRuleConfig = z.infer<typeof CommissionRuleConfig>;
 
 /** `selgeo:aws`: where generated signing secrets go in AWS Secrets Manager. */
@@ -203,7 +112,7 @@ export const StackConfig = z
     /** The publishable key (`pk_…`) of this mode, for the tracking snippet output. Public by design. */
     publishableKey: z
       .string()
-      .regex(/^pk_(test|live)_[A-Za-z0-9]+$/, "publishableKey is the pk_test_… or pk_live_… key of the tracking snippet")
+      .regex(PUBLISHABLE_KEY_PATTERN, "publishableKey is the pk_test_… or pk_live_… key of the tracking snippet")
       .optional(),
     /** Traffic the merchant expects, per minute; the policy pack checks it against the rate limits. */
     expectedTraffic: z
@@ -235,7 +144,7 @@ export const StackConfig = z
       const res = checkWebhookUrl(ep.url, cfg.mode);
       if (!res.ok) ctx.addIssue({ code: "custom", path: ["webhookEndpoints", name, "url"], message: res.message });
     }
-    const pkMode = /^pk_(test|live)_/.exec(cfg.publishableKey ?? "")?.[1];
+    const pkMode = modeOfKey(cfg.publishableKey ?? "");
     if (pkMode && pkMode !== cfg.mode) {
       ctx.addIssue({ code: "custom", path: ["publishableKey"], message: `a ${pkMode}-mode key on a ${cfg.mode} stack: the tracking snippet needs the pk_${cfg.mode}_ key (checklist item 1)` });
     }
@@ -318,7 +227,7 @@ export function parseStackConfig(raw: RawStackConfig, env: NodeJS.ProcessEnv = p
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === "unrecognized_keys") problems.push(...issue.keys.map((k) => unknownNestedKey(issue.path, k)));
-      else problems.push(`${configPath(issue.path)}: ${issue.message}`);
+      else problems.push(`${configPath(issue.path)}: ${declaredMessage(issue)}`);
     }
   }
   const mode = (parsed.success ? parsed.data.mode : raw.mode) as Mode;
@@ -353,13 +262,13 @@ function keyProblems(value: unknown, path: string, envName: string, mode: Mode, 
   if (value.trim() !== value) {
     return [`${path}: has leading or trailing whitespace (a newline from \`echo\` or a copied line?); set it again without it: \`printf %s <key> | pulumi config set --secret ${path}\``];
   }
-  const m = (kind === "selgeo" ? /^sk_(test|live)_/ : /^(?:sk|rk)_(test|live)_/).exec(value);
-  if (!m) {
+  const keyMode = secretKeyMode(value, kind);
+  if (!keyMode) {
     return [kind === "selgeo" ? `${path}: not a Selgeo secret key (it must start with sk_test_ or sk_live_)` : `${path}: not a Stripe secret or restricted key (sk_/rk_ test|live)`];
   }
   const out: string[] = [];
-  if ((MODES as readonly string[]).includes(mode) && m[1] !== mode) {
-    out.push(kind === "selgeo" ? `${path}: a ${m[1]}-mode key on a ${mode} stack; use an sk_${mode}_ key here` : `${path}: a Stripe ${m[1]}-mode key on a ${mode} stack; use your Stripe ${mode}-mode key here`);
+  if ((MODES as readonly string[]).includes(mode) && keyMode !== mode) {
+    out.push(kind === "selgeo" ? `${path}: a ${keyMode}-mode key on a ${mode} stack; use an sk_${mode}_ key here` : `${path}: a Stripe ${keyMode}-mode key on a ${mode} stack; use your Stripe ${mode}-mode key here`);
   }
   if (mode === "live") out.push(`${path}: a live stack takes the ${label} key as a Secrets Manager reference (awssm://<secret id>[#field]), never as a value`);
   return out;

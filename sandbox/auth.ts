@@ -4,7 +4,7 @@
  * tracking (`/v1/clicks`), because a publishable key is embedded in web pages and must never
  * unlock management.
  */
-import type { Mode } from "@selgeo-golive/runtime";
+import { classifyKey, keyPrefix, type Mode } from "@selgeo-golive/runtime";
 import type { SandboxDb } from "./db";
 import { ApiError } from "./errors";
 import type { KeyKind } from "./ids";
@@ -19,7 +19,11 @@ export interface AuthContext {
   key: string;
 }
 
-const KEY_SHAPE = /^(pk|sk)_(test|live)_[0-9A-Za-z]+$/;
+// The sandbox issues Selgeo keys only: pk_ and sk_, never Stripe's rk_.
+const isSelgeoKeyShape = (key: string): boolean => {
+  const c = classifyKey(key);
+  return c !== undefined && (c.kind === "publishable" || c.kind === "secret");
+};
 
 /** Authenticates a request from its `Authorization` header, requiring a key of kind `required`. */
 export function authenticate(db: SandboxDb, authorization: string | undefined, required: KeyKind): AuthContext {
@@ -32,7 +36,7 @@ export function authenticate(db: SandboxDb, authorization: string | undefined, r
     throw new ApiError(401, "authentication_error", "invalid_authorization_header", `The Authorization header must be 'Bearer <key>' with ${wanted}.`);
   }
   const key = match[1];
-  const row = KEY_SHAPE.test(key)
+  const row = isSelgeoKeyShape(key)
     ? (db.prepare("SELECT account_id, kind, livemode FROM api_keys WHERE key = ?").get(key) as
         | { account_id: string; kind: KeyKind; livemode: number }
         | undefined)
@@ -54,6 +58,7 @@ export function authenticate(db: SandboxDb, authorization: string | undefined, r
 
 /** Shows enough of a key to recognise it in logs, never the whole secret. */
 export function redact(key: string): string {
-  const prefix = /^(pk|sk)_(test|live)_/.exec(key)?.[0] ?? "";
+  const p = keyPrefix(key);
+  const prefix = p && p.kind !== "rk" ? p.prefix : "";
   return key.length <= prefix.length + 4 ? `${prefix}****` : `${prefix}****${key.slice(-4)}`;
 }

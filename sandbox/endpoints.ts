@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 /** Webhook endpoint storage, validation and wire shape. */
-import { type EndpointStatus, type Mode, type WebhookEndpoint, ENDPOINT_STATUSES, EVENT_TYPES, isReservedObjectKey, textProblem, checkWebhookUrl, normalizeWebhookUrl } from "@selgeo-golive/runtime";
+import { type EndpointStatus, type Mode, type WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate, checkWebhookUrl, normalizeWebhookUrl } from "@selgeo-golive/runtime";
 import type { AuthContext } from "./auth";
 import type { SandboxDb } from "./db";
 import { ApiError, invalidRequest, resourceMissing } from "./errors";
+import { parseBody } from "./validate";
 
 /** A `webhook_endpoints` row. */
 export interface EndpointRow {
@@ -22,102 +23,25 @@ export interface EndpointRow {
   created: number;
 }
 
-/** Limits on free-form fields. */
-export const ENDPOINT_LIMITS = { descriptionMax: 500, metadataKeysMax: 50, metadataKeyMax: 40, metadataValueMax: 500 } as const;
-
 /** Validated endpoint fields (all optional: create checks required ones separately). */
-export interface EndpointFields {
-  url?: string;
-  events?: string[];
-  description?: string;
-  status?: EndpointStatus;
-  metadata?: Record<string, string>;
-}
-
-const FIELDS = new Set(["url", "events", "description", "status", "metadata"]);
+export type EndpointFields = WebhookEndpointUpdate;
 
 /**
- * Validates a create (`partial = false`) or update body. Unknown fields are rejected rather than
- * ignored: a typo such as `event` for `events` would otherwise succeed and do nothing.
+ * Validates a create (`partial = false`) or update body with its request schema, then the URL for
+ * the key's mode (422 when only live mode refuses it).
  */
 export function validateEndpointFields(body: Record<string, unknown>, mode: Mode, partial: boolean): EndpointFields {
-  for (const key of Object.keys(body)) {
-    if (!FIELDS.has(key)) {
-      throw invalidRequest("unknown_parameter", `Unknown parameter '${key}'. Webhook endpoints take: ${[...FIELDS].join(", ")}.`, key);
-    }
-  }
-  const out: EndpointFields = {};
-  if (!partial) {
-    for (const required of ["url", "events"]) {
-      if (body[required] === undefined) throw invalidRequest("parameter_missing", `Missing required parameter '${required}'.`, required);
-    }
-  }
-  if (body.url !== undefined) {
-    if (typeof body.url !== "string") throw invalidRequest("parameter_invalid", "url must be a string.", "url");
-    const check = checkWebhookUrl(body.url, mode);
+  const out: EndpointFields = parseBody(partial ? WebhookEndpointUpdate : WebhookEndpointCreate, body);
+  if (out.url !== undefined) {
+    const check = checkWebhookUrl(out.url, mode);
     if (!check.ok) {
       // 422: the URL is well-formed but this mode refuses it (it would be fine in test mode).
       if (check.code === "url_not_allowed_in_live_mode") throw new ApiError(422, "invalid_request_error", check.code, check.message, "url");
       throw invalidRequest(check.code, check.message, "url");
     }
-    out.url = normalizeWebhookUrl(body.url);
+    out.url = normalizeWebhookUrl(out.url);
   }
-  if (body.events !== undefined) {
-    const events = body.events;
-    if (!Array.isArray(events) || events.length === 0) {
-      throw invalidRequest("parameter_invalid", `events must be a non-empty array of event types (${EVENT_TYPES.join(", ")}).`, "events");
-    }
-    events.forEach((e, i) => {
-      if (typeof e !== "string" || !(EVENT_TYPES as readonly string[]).includes(e)) {
-        throw invalidRequest("unknown_event_type", `Unknown event type ${JSON.stringify(e)}. Valid types: ${EVENT_TYPES.join(", ")} (see GET /api/v1/event_types).`, `events[${i}]`);
-      }
-      if (events.indexOf(e) !== i) throw invalidRequest("duplicate_event_type", `Event type '${e}' is listed twice; list each type once.`, `events[${i}]`);
-    });
-    out.events = events as string[];
-  }
-  if (body.description !== undefined) {
-    if (typeof body.description !== "string") throw invalidRequest("parameter_invalid", "description must be a string.", "description");
-    if (body.description.length > ENDPOINT_LIMITS.descriptionMax) {
-      throw invalidRequest("string_too_long", `description is ${body.description.length} characters; the maximum is ${ENDPOINT_LIMITS.descriptionMax}.`, "description");
-    }
-    const problem = textProblem(body.description, true);
-    if (problem) throw invalidRequest("parameter_invalid", `description ${problem}.`, "description");
-    out.description = body.description;
-  }
-  if (body.status !== undefined) {
-    if (!(ENDPOINT_STATUSES as readonly unknown[]).includes(body.status)) {
-      throw invalidRequest("parameter_invalid", `status must be one of ${ENDPOINT_STATUSES.join(", ")}.`, "status");
-    }
-    out.status = body.status as EndpointStatus;
-  }
-  if (body.metadata !== undefined) out.metadata = validateMetadata(body.metadata);
   return out;
-}
-
-/** Validates a metadata map (string keys and values, bounded sizes); shared by every object that has one. */
-export function validateMetadata(value: unknown): Record<string, string> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw invalidRequest("parameter_invalid", "metadata must be an object of string keys and string values.", "metadata");
-  }
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > ENDPOINT_LIMITS.metadataKeysMax) {
-    throw invalidRequest("metadata_too_many_keys", `metadata has ${entries.length} keys; the maximum is ${ENDPOINT_LIMITS.metadataKeysMax}.`, "metadata");
-  }
-  for (const [k, v] of entries) {
-    if (k.length === 0 || k.length > ENDPOINT_LIMITS.metadataKeyMax) {
-      throw invalidRequest("metadata_key_invalid", `metadata keys must be 1 to ${ENDPOINT_LIMITS.metadataKeyMax} characters; '${k.slice(0, 60)}' is ${k.length}.`, `metadata[${k}]`);
-    }
-    if (isReservedObjectKey(k)) throw invalidRequest("metadata_key_invalid", `metadata key '${k}' is reserved (it names JavaScript's object prototype); rename it.`, `metadata[${k}]`);
-    const keyProblem = textProblem(k);
-    if (keyProblem) throw invalidRequest("metadata_key_invalid", `metadata key ${JSON.stringify(k)} ${keyProblem}.`, `metadata[${JSON.stringify(k)}]`);
-    if (typeof v !== "string") throw invalidRequest("parameter_invalid", `metadata values must be strings; '${k}' is ${v === null ? "null" : typeof v}.`, `metadata[${k}]`);
-    const valueProblem = textProblem(v);
-    if (valueProblem) throw invalidRequest("parameter_invalid", `metadata['${k}'] ${valueProblem}.`, `metadata[${k}]`);
-    if (v.length > ENDPOINT_LIMITS.metadataValueMax) {
-      throw invalidRequest("metadata_value_too_long", `metadata['${k}'] is ${v.length} characters; the maximum is ${ENDPOINT_LIMITS.metadataValueMax}.`, `metadata[${k}]`);
-    }
-  }
-  return value as Record<string, string>;
 }
 
 /** Loads an endpoint of the caller's account and mode, or throws 404. */

@@ -1,10 +1,10 @@
 /** Program storage, validation, status transitions and the live-mode readiness check. */
-import { type Program, type ProgramReadinessRequirement, type ProgramStatus, PROGRAM_STATUSES, PROGRAM_TRANSITIONS } from "@selgeo-golive/runtime";
+import { type Program, type ProgramReadinessRequirement, type ProgramStatus, PROGRAM_TRANSITIONS, ProgramCreate, ProgramUpdate } from "@selgeo-golive/runtime";
 import type { AuthContext } from "./auth";
 import type { SandboxDb } from "./db";
 import { conflict, resourceMissing } from "./errors";
 import { isStripeConnected } from "./stripeIntegration";
-import { optionalCurrency, optionalEnum, optionalString, rejectUnknown, requireParams, validateMetadata } from "./validate";
+import { parseBody } from "./validate";
 
 /** A `programs` row. */
 export interface ProgramRow {
@@ -22,27 +22,11 @@ export interface ProgramRow {
 }
 
 /** Validated program fields. */
-export interface ProgramFields {
-  name?: string;
-  description?: string;
-  status?: ProgramStatus;
-  currency?: string;
-  metadata?: Record<string, string>;
-}
-
-const FIELDS = ["name", "description", "status", "currency", "metadata"] as const;
+export type ProgramFields = ProgramUpdate;
 
 /** Validates a create (`partial = false`) or update body. */
 export function validateProgramFields(body: Record<string, unknown>, partial: boolean): ProgramFields {
-  rejectUnknown(body, FIELDS, "Programs");
-  if (!partial) requireParams(body, ["name"]);
-  return {
-    name: optionalString(body, "name", 1, 200),
-    description: optionalString(body, "description", 0, 1000),
-    status: optionalEnum(body, "status", PROGRAM_STATUSES),
-    currency: optionalCurrency(body),
-    metadata: body.metadata === undefined ? undefined : validateMetadata(body.metadata),
-  };
+  return parseBody(partial ? ProgramUpdate : ProgramCreate, body);
 }
 
 /** Loads a program of the caller's account and mode, or throws 404. */

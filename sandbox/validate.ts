@@ -1,13 +1,56 @@
 /**
- * Small request-body checks shared by the program, commission-rule, Stripe-integration and flow routes. Each failure is a 400 naming the
+ * Request-body parsing. The bodies with a schema in runtime/src/schemas.ts go through
+ * {@link parseBody}; the flow routes use the small checks below. Each failure is a 400 naming the
  * parameter and saying what would be accepted, so a caller can fix the request from the message.
  */
-import { isIsoCurrency, textProblem, type Mode } from "@selgeo-golive/runtime";
+import { z } from "zod";
+import { isIsoCurrency, textProblem, apiCodeOf, issueMessage, RequestMetadata, type Mode } from "@selgeo-golive/runtime";
 import type { AuthContext } from "./auth";
-import { validateMetadata } from "./endpoints";
-import { invalidRequest } from "./errors";
+import { type ApiError, invalidRequest } from "./errors";
 
-export { validateMetadata };
+/**
+ * Parses a body with its request schema, or throws the 400 of its first problem: an unknown
+ * parameter first, then a missing one, then the rest in field order. The code is the one the
+ * schema names (`string_too_long`, `metadata_too_many_keys`, …), else `parameter_invalid`.
+ */
+export function parseBody<S extends z.ZodType>(schema: S, body: Record<string, unknown>): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw bodyError(parsed.error.issues, body, schemaKeys(schema));
+}
+
+/** Validates a metadata map (string keys and values, bounded sizes); shared by every object that has one. */
+export function validateMetadata(value: unknown): Record<string, string> {
+  return parseBody(z.object({ metadata: RequestMetadata }), { metadata: value }).metadata;
+}
+
+function bodyError(issues: readonly z.core.$ZodIssue[], body: Record<string, unknown>, allowed: readonly string[]): ApiError {
+  const isMissing = (i: z.core.$ZodIssue) => i.code === "invalid_type" && valueAt(body, i.path) === undefined;
+  const unknown = issues.find((i) => i.code === "unrecognized_keys");
+  if (unknown?.code === "unrecognized_keys") {
+    const hint = allowed.length ? `Allowed: ${allowed.join(", ")}.` : "This endpoint takes no parameters.";
+    return invalidRequest("unknown_parameter", `Unknown parameter '${unknown.keys[0]}'. ${hint}`, unknown.keys[0]);
+  }
+  const issue = issues.find(isMissing) ?? issues[0];
+  const param = paramOf(issue.path);
+  if (isMissing(issue)) return invalidRequest("parameter_missing", `Missing required parameter '${param}': ${issue.message}.`, param);
+  return invalidRequest(apiCodeOf(issue) ?? "parameter_invalid", `${issueMessage(issue)}.`, param);
+}
+
+/** `metadata[team]`, `events[1]`: a body path as the API names a parameter. */
+function paramOf(path: readonly PropertyKey[]): string | undefined {
+  if (path.length === 0) return undefined;
+  const [first, ...rest] = path;
+  return String(first) + rest.map((k) => `[${String(k)}]`).join("");
+}
+
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((o, k) => (o !== null && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k] : undefined), body);
+}
+
+function schemaKeys(schema: z.ZodType): string[] {
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
 
 /** Rejects parameters outside `allowed`: a typo must fail, not silently do nothing. */
 export function rejectUnknown(body: Record<string, unknown>, allowed: readonly string[], what: string): void {

@@ -3,6 +3,7 @@
  * nothing else; retries, limits and errors live in the HTTP core.
  */
 import { z } from "zod";
+import { kindOfKey, modeOfKey } from "./keyModes";
 import { SelgeoNotFoundError } from "./errors";
 import { HttpMethod, RateLimitHeaders, RequestOptions, SelgeoHttp, SelgeoHttpOptions } from "./http";
 import {
@@ -47,24 +48,46 @@ import {
   WebhookEndpointUpdate,
 } from "./schemas";
 
-/** Which mode a Selgeo or Stripe key belongs to, from its prefix (`sk_live_…` → `"live"`). */
-export function modeOfKey(key: string): Mode | undefined {
-  const match = /^(?:pk|sk|rk)_(test|live)_/.exec(key);
-  return match ? (match[1] as Mode) : undefined;
-}
-
-/** Whether a key is publishable (`pk_…`) or secret (`sk_…`), from its prefix. */
-export function kindOfKey(key: string): "publishable" | "secret" | undefined {
-  if (/^pk_(?:test|live)_/.test(key)) return "publishable";
-  if (/^sk_(?:test|live)_/.test(key)) return "secret";
-  return undefined;
-}
+// Key prefixes are keyModes.ts's; re-exported where callers have always found them.
+export { kindOfKey, modeOfKey };
 
 /** A page of a list route. */
 export interface ListPage<T> {
   object: "list";
   data: T[];
   has_more: boolean;
+}
+
+/** What {@link listAll} stops at, and how it pages. */
+export interface ListAllOptions<T> {
+  /** The `starting_after` after an item: its `id` by default (`log_id` for the Stripe event log). */
+  cursor?: (item: T) => string;
+  /** Stop once this many items are collected (default: no limit). */
+  max?: number;
+  /** Stop before the first item for which this is true (newest-first lists: one older than a date). */
+  stopAt?: (item: T) => boolean;
+}
+
+/**
+ * Every item of a cursor-paginated list route: the one `starting_after`/`has_more` loop. `fetchPage`
+ * gets the cursor of the next page (undefined for the first).
+ */
+export async function listAll<T>(fetchPage: (startingAfter?: string) => Promise<{ data: T[]; has_more: boolean }>, opts: ListAllOptions<T> = {}): Promise<T[]> {
+  const cursor = opts.cursor ?? ((item: T) => (item as { id: string }).id);
+  const max = opts.max ?? Infinity;
+  const all: T[] = [];
+  let startingAfter: string | undefined;
+  for (;;) {
+    const page = await fetchPage(startingAfter);
+    for (const item of page.data) {
+      if (opts.stopAt?.(item)) return all;
+      all.push(item);
+      if (all.length >= max) return all;
+    }
+    // An empty page claiming more would loop forever; trust the data over the flag.
+    if (!page.has_more || page.data.length === 0) return all;
+    startingAfter = cursor(page.data[page.data.length - 1]);
+  }
 }
 
 /** Cursor pagination parameters. */
@@ -144,16 +167,8 @@ export class SelgeoClient {
   }
 
   /** Every webhook endpoint of this mode, following `has_more` with the largest page size. */
-  async listAllWebhookEndpoints(): Promise<WebhookEndpoint[]> {
-    const all: WebhookEndpoint[] = [];
-    let startingAfter: string | undefined;
-    for (;;) {
-      const page = await this.listWebhookEndpoints({ limit: MAX_PAGE, startingAfter });
-      all.push(...page.data);
-      // An empty page claiming more would loop forever; trust the data over the flag.
-      if (!page.has_more || page.data.length === 0) return all;
-      startingAfter = page.data[page.data.length - 1].id;
-    }
+  listAllWebhookEndpoints(): Promise<WebhookEndpoint[]> {
+    return listAll((startingAfter) => this.listWebhookEndpoints({ limit: MAX_PAGE, startingAfter }));
   }
 
   /** One endpoint; throws `SelgeoNotFoundError` if it does not exist in this mode. */

@@ -3,6 +3,7 @@
  * dropped socket to a 422, is a `SelgeoError`, and the subclass is chosen in exactly one place:
  * `SelgeoError.fromResponse` (HTTP answers) or `SelgeoConnectionError` (no answer at all).
  */
+import { KEY_BODY_SOURCE, KEY_PREFIX_SOURCE, WEBHOOK_SECRET_BODY_SOURCE } from "./keyModes";
 import { ErrorBody } from "./schemas";
 
 /** What the caller was doing; woven into messages so a log line is enough to find the request. */
@@ -33,8 +34,8 @@ export type HeaderBag = Record<string, string | string[] | undefined>;
 // Anything shaped like a Selgeo or Stripe credential, or a bearer token: error text can come from
 // the server or from a lower layer, and none of it may carry a secret into logs or Pulumi state.
 const SECRET_PATTERNS: RegExp[] = [
-  /\b((?:sk|pk|rk)_(?:test|live)_)[A-Za-z0-9]+/g,
-  /\b(whsec_)[A-Za-z0-9+/=_-]+/g,
+  new RegExp(`\\b(${KEY_PREFIX_SOURCE.replace(/\(/g, "(?:")})${KEY_BODY_SOURCE}+`, "g"),
+  new RegExp(`\\b(whsec_)${WEBHOOK_SECRET_BODY_SOURCE}+`, "g"),
   /\b(Bearer\s+)\S+/gi,
 ];
 

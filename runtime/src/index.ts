@@ -3,6 +3,7 @@
  * share with them (wire schemas, URL rules, signatures).
  */
 export * from "./schemas";
+export * from "./requests";
 export * from "./errors";
 export * from "./http";
 export * from "./rateLimiter";
@@ -11,7 +12,6 @@ export * from "./client";
 export * from "./urlRules";
 export * from "./inputRules";
 export * from "./friendlyErrors";
-export * from "./adoptLookup";
 export * from "./signature";
 export * from "./providerSettings";
 export * from "./commission";

@@ -1,5 +1,6 @@
 /**
- * Which mode a key belongs to, and the guard that keeps a test key off the live stack (checklist
+ * Key prefixes, declared here only (`pk_`/`sk_`/`rk_` + `test_`/`live_`, `whsec_`): which mode a
+ * key belongs to, and the guard that keeps a test key off the live stack (checklist
  * item 1). Works on prefixes only; messages never echo a key, at most its telling prefix
  * (`sk_test_…`, 8 characters or fewer).
  *
@@ -8,7 +9,9 @@
  * the caller says whose key it is (`provider`), default Selgeo. `whsec_` signing secrets carry no
  * mode.
  */
-import type { Mode } from "./schemas";
+/** Modes a key, an object and a stack can be in. */
+export const MODES = ["test", "live"] as const;
+export type Mode = (typeof MODES)[number];
 
 export type KeyProvider = "selgeo" | "stripe";
 export type KeyKind = "publishable" | "secret" | "restricted" | "webhook_secret";
@@ -23,10 +26,55 @@ export interface KeyClass {
   prefix: string;
 }
 
-const KIND_BY_PREFIX: Record<string, KeyKind> = { pk: "publishable", sk: "secret", rk: "restricted" };
+/** Key prefixes by kind: `pk_`, `sk_` (Selgeo and Stripe), `rk_` (Stripe's restricted keys). */
+export const KEY_KIND_PREFIXES = ["pk", "sk", "rk"] as const;
+export type KeyKindPrefix = (typeof KEY_KIND_PREFIXES)[number];
+
+const KIND_BY_PREFIX: Record<KeyKindPrefix, Exclude<KeyKind, "webhook_secret">> = { pk: "publishable", sk: "secret", rk: "restricted" };
 const PREFIX_BY_KIND: Record<Exclude<KeyKind, "webhook_secret">, string> = { publishable: "pk", secret: "sk", restricted: "rk" };
-const KEY_RE = /^(pk|sk|rk)_(test|live)_([A-Za-z0-9]+)$/;
-const WHSEC_RE = /^whsec_[A-Za-z0-9+/=_-]+$/;
+
+/** The source of `(pk|sk|rk)_(test|live)_`, for the patterns built on it (scanners, redaction). */
+export const KEY_PREFIX_SOURCE = `(${KEY_KIND_PREFIXES.join("|")})_(${MODES.join("|")})_`;
+/** The characters of a key after its prefix. */
+export const KEY_BODY_SOURCE = "[A-Za-z0-9]";
+const KEY_PREFIX_RE = new RegExp(`^${KEY_PREFIX_SOURCE}`);
+const KEY_RE = new RegExp(`^${KEY_PREFIX_SOURCE}(${KEY_BODY_SOURCE}+)$`);
+
+/** The characters of a `whsec_` signing secret after its prefix (base64 and base64url). */
+export const WEBHOOK_SECRET_BODY_SOURCE = "[A-Za-z0-9+/=_-]";
+/** A `whsec_` signing secret (Selgeo's and Stripe's). */
+export const WEBHOOK_SECRET_PATTERN = new RegExp(`^whsec_${WEBHOOK_SECRET_BODY_SOURCE}+$`);
+const WHSEC_RE = WEBHOOK_SECRET_PATTERN;
+
+/** The prefix of a key-shaped string (`sk_live_` → kind `sk`, mode `live`), whatever follows it. */
+export function keyPrefix(value: string): { kind: KeyKindPrefix; mode: Mode; prefix: string } | undefined {
+  const m = KEY_PREFIX_RE.exec(value);
+  return m ? { kind: m[1] as KeyKindPrefix, mode: m[2] as Mode, prefix: m[0] } : undefined;
+}
+
+/** Which mode a Selgeo or Stripe key belongs to, from its prefix (`sk_live_…` → `"live"`). */
+export function modeOfKey(key: string): Mode | undefined {
+  return keyPrefix(key)?.mode;
+}
+
+/** Whether a key is publishable (`pk_…`) or secret (`sk_…`), from its prefix (`rk_` is neither here). */
+export function kindOfKey(key: string): "publishable" | "secret" | undefined {
+  const kind = keyPrefix(key)?.kind;
+  return kind === "pk" ? "publishable" : kind === "sk" ? "secret" : undefined;
+}
+
+/**
+ * The mode of an API secret key by its prefix, or undefined when it is not one: Selgeo's are `sk_`,
+ * Stripe also takes restricted `rk_` keys.
+ */
+export function secretKeyMode(value: string, provider: KeyProvider): Mode | undefined {
+  const p = keyPrefix(value);
+  if (!p) return undefined;
+  return p.kind === "sk" || (provider === "stripe" && p.kind === "rk") ? p.mode : undefined;
+}
+
+/** A whole publishable key (`pk_test_…`/`pk_live_…`), as the tracking snippet takes it. */
+export const PUBLISHABLE_KEY_PATTERN = new RegExp(`^pk_(${MODES.join("|")})_${KEY_BODY_SOURCE}+$`);
 
 /**
  * Classifies a key by its prefix: `undefined` when it is not key-shaped (empty, whitespace, another
@@ -36,7 +84,7 @@ export function classifyKey(value: string, opts: { provider?: KeyProvider } = {}
   if (typeof value !== "string") return undefined;
   const m = KEY_RE.exec(value);
   if (m) {
-    const kind = KIND_BY_PREFIX[m[1]];
+    const kind = KIND_BY_PREFIX[m[1] as KeyKindPrefix];
     const stripeShaped = kind === "restricted" || (m[3].startsWith("51") && value.length >= 90);
     return { provider: stripeShaped ? "stripe" : opts.provider ?? "selgeo", kind, mode: m[2] as Mode, prefix: `${m[1]}_${m[2]}_` };
   }

@@ -8,7 +8,7 @@
  * SNAPSHOT_TTL_MS; any write this process makes clears it, so nothing reads its own stale writes.
  * A miss is confirmed with a direct GET before an object is reported deleted.
  */
-import type { SelgeoClient } from "./client";
+import { listAll, type SelgeoClient } from "./client";
 import type { CommissionRule, WebhookEndpoint } from "./schemas";
 
 /** How long a snapshot answers reads. Short: a refresh reads everything within a few seconds. */
@@ -39,17 +39,6 @@ export function invalidateSnapshots(): void {
   snapshots = new WeakMap();
 }
 
-async function allPages<T>(page: (startingAfter?: string) => Promise<{ data: T[]; has_more: boolean }>, idOf: (t: T) => string): Promise<T[]> {
-  const all: T[] = [];
-  let startingAfter: string | undefined;
-  for (;;) {
-    const p = await page(startingAfter);
-    all.push(...p.data);
-    if (!p.has_more || p.data.length === 0) return all;
-    startingAfter = idOf(p.data[p.data.length - 1]);
-  }
-}
-
 /** A webhook endpoint from the shared snapshot; undefined only when a direct GET agrees it is gone. */
 export async function readWebhookEndpoint(client: SelgeoClient, id: string): Promise<WebhookEndpoint | undefined> {
   const map = await snapshot(client, "webhook_endpoints", () => client.listAllWebhookEndpoints());
@@ -59,7 +48,7 @@ export async function readWebhookEndpoint(client: SelgeoClient, id: string): Pro
 /** A commission rule from its program's shared snapshot; undefined only when a direct GET agrees. */
 export async function readCommissionRule(client: SelgeoClient, programId: string, id: string): Promise<CommissionRule | undefined> {
   const map = await snapshot(client, `commission_rules:${programId}`, () =>
-    allPages((startingAfter) => client.listCommissionRules(programId, { limit: 100, startingAfter }), (r) => r.id),
+    listAll((startingAfter) => client.listCommissionRules(programId, { limit: 100, startingAfter })),
   );
   return map.get(id) ?? client.findCommissionRule(programId, id);
 }

@@ -9,6 +9,7 @@
  * default AWS credential chain) or, for non-live stacks, a `pulumi config set --secret` value or an
  * environment variable.
  */
+import { secretKeyMode } from "./keyModes";
 import Stripe from "stripe";
 import { SelgeoClient } from "./client";
 import { MODES, type Mode } from "./schemas";
@@ -146,20 +147,19 @@ function keyProblems(value: string, configPath: string, mode: Mode, kind: "selge
   if (value.trim() !== value) {
     return [`${configPath} has leading or trailing whitespace (a trailing newline?): store the key again without it`];
   }
-  const re = kind === "selgeo" ? /^sk_(test|live)_/ : /^(?:sk|rk)_(test|live)_/;
-  const m = re.exec(value);
-  if (!m) {
+  const keyMode = secretKeyMode(value, kind);
+  if (!keyMode) {
     return [
       kind === "selgeo"
         ? `${configPath} is not a Selgeo secret key (it must start with sk_test_ or sk_live_)`
         : `${configPath} is not a Stripe secret or restricted key (sk_/rk_ test|live)`,
     ];
   }
-  if (m[1] !== mode) {
+  if (keyMode !== mode) {
     return [
       kind === "selgeo"
-        ? `${configPath} is a ${m[1]}-mode key but ${CONFIG_KEYS.mode} is "${mode}": use an sk_${mode}_ key on this stack`
-        : `${configPath} is a Stripe ${m[1]}-mode key but ${CONFIG_KEYS.mode} is "${mode}": use the Stripe ${mode}-mode key`,
+        ? `${configPath} is a ${keyMode}-mode key but ${CONFIG_KEYS.mode} is "${mode}": use an sk_${mode}_ key on this stack`
+        : `${configPath} is a Stripe ${keyMode}-mode key but ${CONFIG_KEYS.mode} is "${mode}": use the Stripe ${mode}-mode key`,
     ];
   }
   return [];

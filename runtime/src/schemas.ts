@@ -3,10 +3,23 @@
  * config validation; docs/selgeo-api-v1.md describes the API they belong to. Money is integer minor units.
  */
 import { z } from "zod";
+import { WEBHOOK_SECRET_PATTERN } from "./keyModes";
+import {
+  FlatAmount,
+  HoldPeriodDays,
+  oneOf,
+  Percentage,
+  RecurringMonths,
+  REQUEST_LIMITS,
+  RequestMetadata,
+  StripeAccountId,
+  text,
+  uniqueList,
+  WireCurrency,
+} from "./requests/fields";
 
-/** Modes a key, an object and a stack can be in. */
-export const MODES = ["test", "live"] as const;
-export type Mode = (typeof MODES)[number];
+// Modes a key, an object and a stack can be in: declared with the key prefixes that carry them.
+export { MODES, type Mode } from "./keyModes";
 
 /** Every event type Selgeo can deliver to a webhook endpoint. */
 export const EVENT_TYPES = [
@@ -134,24 +147,53 @@ export const WebhookEndpoint = z.object({
 export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
 export const WebhookEndpointList = listOf(WebhookEndpoint);
 
-export const WebhookEndpointCreate = z.object({
-  url: z.string(),
-  events: z.array(z.string()).min(1),
-  description: z.string().max(500).optional(),
-  status: z.enum(ENDPOINT_STATUSES).optional(),
-  metadata: Metadata.optional(),
-});
+// Request bodies: one schema each, strict (a typo must fail, not do nothing), with the contract's
+// limits from ./requests/fields.ts. The sandbox parses requests with them, and the stack config
+// and the providers' `check` derive their declarations from them (./requests/declarations.ts).
+
+/** A Selgeo event type, with a did-you-mean for a typo. */
+export const SelgeoEventType = oneOf(EVENT_TYPES, "a Selgeo event type", "unknown_event_type");
+
+/** How many `events` an endpoint lists: at least one, each once. */
+export const WEBHOOK_EVENTS_BOUNDS = { min: 1, minMessage: "subscribe to at least one event", max: EVENT_TYPES.length, duplicateCode: "duplicate_event_type" } as const;
+
+/** The fields of a webhook endpoint request. */
+export const WEBHOOK_ENDPOINT_FIELDS = {
+  url: z.string({ error: "url is required: the HTTPS address of your webhook receiver" }),
+  events: uniqueList(SelgeoEventType, "events", WEBHOOK_EVENTS_BOUNDS),
+  description: text("description", REQUEST_LIMITS.endpointDescription, true),
+  status: z.enum(ENDPOINT_STATUSES, { error: `status is one of ${ENDPOINT_STATUSES.join(", ")}` }),
+  metadata: RequestMetadata,
+};
+
+/** `POST /api/v1/webhook_endpoints`. */
+export const WebhookEndpointCreate = z
+  .object({ ...WEBHOOK_ENDPOINT_FIELDS, description: WEBHOOK_ENDPOINT_FIELDS.description.optional(), status: WEBHOOK_ENDPOINT_FIELDS.status.optional(), metadata: WEBHOOK_ENDPOINT_FIELDS.metadata.optional() })
+  .strict();
 export type WebhookEndpointCreate = z.infer<typeof WebhookEndpointCreate>;
 
-export const WebhookEndpointUpdate = WebhookEndpointCreate.partial();
+/** `POST /api/v1/webhook_endpoints/{id}`: any of the create fields. */
+export const WebhookEndpointUpdate = WebhookEndpointCreate.partial().strict();
 export type WebhookEndpointUpdate = z.infer<typeof WebhookEndpointUpdate>;
 
-export const RotateSecretRequest = z.object({
-  /** How long the previous secret keeps signing deliveries, seconds (default 24 h, 0 = expire now). */
-  expires_in: z.number().int().min(0).max(7 * 24 * 3600).optional(),
-});
+/** `POST /api/v1/webhook_endpoints/{id}/rotate_secret`. */
+export const RotateSecretRequest = z
+  .object({
+    /** How long the previous secret keeps signing deliveries, seconds (default 24 h, 0 = expire now). */
+    expires_in: z
+      .number({ error: `expires_in is an integer number of seconds from 0 to ${REQUEST_LIMITS.rotationOverlapSeconds} (7 days)` })
+      .int(`expires_in is an integer number of seconds from 0 to ${REQUEST_LIMITS.rotationOverlapSeconds} (7 days)`)
+      .min(0, `expires_in is an integer number of seconds from 0 to ${REQUEST_LIMITS.rotationOverlapSeconds} (7 days)`)
+      .max(REQUEST_LIMITS.rotationOverlapSeconds, `expires_in is an integer number of seconds from 0 to ${REQUEST_LIMITS.rotationOverlapSeconds} (7 days)`)
+      .optional(),
+  })
+  .strict();
 
-export const PingRequest = z.object({ signature: z.enum(["valid", "invalid"]).optional() });
+/** Default `expires_in` of a rotation: the previous secret signs for another 24 h. */
+export const DEFAULT_ROTATION_OVERLAP_SECONDS = 86_400;
+
+/** `POST /api/v1/webhook_endpoints/{id}/ping`. */
+export const PingRequest = z.object({ signature: z.enum(["valid", "invalid"], { error: 'signature is "valid" or "invalid"' }).optional() }).strict();
 
 export const WebhookDelivery = z.object({
   id: z.string(),
@@ -252,15 +294,22 @@ export const Program = z.object({
 export type Program = z.infer<typeof Program>;
 export const ProgramList = listOf(Program);
 
-export const ProgramCreate = z.object({
-  name: z.string().min(1).max(200),
-  description: z.string().max(1000).optional(),
-  status: z.enum(PROGRAM_STATUSES).optional(),
-  currency: CurrencyCode.optional(),
-  metadata: Metadata.optional(),
-});
+/** The fields of a program request. */
+export const PROGRAM_FIELDS = {
+  name: text("name", REQUEST_LIMITS.programName).min(1, "name the program"),
+  description: text("description", REQUEST_LIMITS.programDescription, true),
+  status: z.enum(PROGRAM_STATUSES, { error: `status is one of ${PROGRAM_STATUSES.join(", ")}` }),
+  currency: WireCurrency,
+  metadata: RequestMetadata,
+};
+
+/** `POST /api/v1/programs`: `name` required; a create starts as draft and may ask for another status. */
+export const ProgramCreate = z
+  .object({ ...PROGRAM_FIELDS, description: PROGRAM_FIELDS.description.optional(), status: PROGRAM_FIELDS.status.optional(), currency: PROGRAM_FIELDS.currency.optional(), metadata: PROGRAM_FIELDS.metadata.optional() })
+  .strict();
 export type ProgramCreate = z.infer<typeof ProgramCreate>;
-export const ProgramUpdate = ProgramCreate.partial();
+/** `POST /api/v1/programs/{id}`, `status` included. */
+export const ProgramUpdate = ProgramCreate.partial().strict();
 export type ProgramUpdate = z.infer<typeof ProgramUpdate>;
 
 /** The Stripe events Selgeo turns into conversions; a rule's `applies_to` is a subset. */
@@ -308,22 +357,71 @@ export const CommissionRule = z.object({
 export type CommissionRule = z.infer<typeof CommissionRule>;
 export const CommissionRuleList = listOf(CommissionRule);
 
-export const CommissionRuleCreate = z.object({
-  name: z.string().max(200).optional(),
-  type: z.enum(COMMISSION_RULE_TYPES),
-  percentage: z.number().min(0).max(100).nullable().optional(),
-  flat_amount: z.number().int().positive().nullable().optional(),
-  currency: CurrencyCode.nullable().optional(),
-  basis: z.enum(COMMISSION_BASES).optional(),
-  hold_period_days: z.number().int().min(0).max(365).optional(),
-  auto_approve: z.boolean().optional(),
-  applies_to: z.array(z.enum(STRIPE_CONVERSION_EVENTS)).min(1).optional(),
-  recurring_months: z.number().int().min(1).nullable().optional(),
-  metadata: Metadata.optional(),
+/** The fields of a commission rule request; which terms go with which `type` is {@link ruleTermsProblems}. */
+export const COMMISSION_RULE_FIELDS = {
+  name: text("name", REQUEST_LIMITS.ruleName),
+  type: z.enum(COMMISSION_RULE_TYPES, { error: 'type is "percentage" or "flat"' }),
+  percentage: Percentage,
+  flat_amount: FlatAmount,
+  currency: WireCurrency,
+  basis: z.enum(COMMISSION_BASES, { error: 'basis is "gross" or "net"' }),
+  hold_period_days: HoldPeriodDays,
+  auto_approve: z.boolean({ error: "auto_approve is true or false (a boolean, not text)" }),
+  applies_to: uniqueList(z.enum(STRIPE_CONVERSION_EVENTS, { error: `applies_to takes ${STRIPE_CONVERSION_EVENTS.join(" and/or ")}` }), "applies_to", {
+    min: 1,
+    minMessage: `applies_to takes ${STRIPE_CONVERSION_EVENTS.join(" and/or ")}`,
+    max: STRIPE_CONVERSION_EVENTS.length,
+  }),
+  recurring_months: RecurringMonths,
+  metadata: RequestMetadata,
+};
+
+/** Every field optional, the terms nullable (null = not set): what an update may send. */
+export const CommissionRuleUpdate = z
+  .object({
+    name: COMMISSION_RULE_FIELDS.name.optional(),
+    type: COMMISSION_RULE_FIELDS.type.optional(),
+    percentage: COMMISSION_RULE_FIELDS.percentage.nullable().optional(),
+    flat_amount: COMMISSION_RULE_FIELDS.flat_amount.nullable().optional(),
+    currency: COMMISSION_RULE_FIELDS.currency.nullable().optional(),
+    basis: COMMISSION_RULE_FIELDS.basis.optional(),
+    hold_period_days: COMMISSION_RULE_FIELDS.hold_period_days.optional(),
+    auto_approve: COMMISSION_RULE_FIELDS.auto_approve.optional(),
+    applies_to: COMMISSION_RULE_FIELDS.applies_to.optional(),
+    recurring_months: COMMISSION_RULE_FIELDS.recurring_months.nullable().optional(),
+    metadata: COMMISSION_RULE_FIELDS.metadata.optional(),
+  })
+  .strict();
+export type CommissionRuleUpdate = z.infer<typeof CommissionRuleUpdate>;
+
+/** A rule's terms problem: which field, whether it is missing (else it does not belong), and why. */
+export interface RuleTermsProblem {
+  field: "percentage" | "flat_amount" | "currency";
+  missing: boolean;
+  message: string;
+}
+
+/** `percentage` iff type percentage; `flat_amount` and `currency` iff type flat (null or absent = not set). */
+export function ruleTermsProblems(r: { type?: CommissionRuleType; percentage?: number | null; flat_amount?: number | null; currency?: string | null }): RuleTermsProblem[] {
+  const has = (v: unknown) => v !== undefined && v !== null;
+  const out: RuleTermsProblem[] = [];
+  if (r.type === "percentage") {
+    if (!has(r.percentage)) out.push({ field: "percentage", missing: true, message: "a percentage rule needs percentage (0–100, at most 2 decimals, e.g. 20 or 12.5)" });
+    if (has(r.flat_amount)) out.push({ field: "flat_amount", missing: false, message: 'flat_amount is only for flat rules: remove it, or set type to "flat"' });
+    if (has(r.currency)) out.push({ field: "currency", missing: false, message: "currency is only for flat rules (a percentage pays in the sale's currency): remove it" });
+  } else if (r.type === "flat") {
+    if (!has(r.flat_amount)) out.push({ field: "flat_amount", missing: true, message: "a flat rule needs flat_amount in minor units (e.g. 1500 for 15.00)" });
+    if (!has(r.currency)) out.push({ field: "currency", missing: true, message: "a flat rule needs a currency: the ISO 4217 code of flat_amount, e.g. usd" });
+    if (has(r.percentage)) out.push({ field: "percentage", missing: false, message: 'percentage is only for percentage rules: remove it, or set type to "percentage"' });
+  }
+  return out;
+}
+
+/** `POST /api/v1/programs/{id}/commission_rules`: `type` required, with the terms it needs. */
+export const CommissionRuleCreate = CommissionRuleUpdate.required({ type: true }).superRefine((r, ctx) => {
+  for (const p of ruleTermsProblems(r)) ctx.addIssue({ code: "custom", path: [p.field], message: p.message, params: { code: p.missing ? "parameter_missing" : "parameter_invalid" } });
 });
 export type CommissionRuleCreate = z.infer<typeof CommissionRuleCreate>;
-export const CommissionRuleUpdate = CommissionRuleCreate.partial();
-export type CommissionRuleUpdate = z.infer<typeof CommissionRuleUpdate>;
 
 export const StripeIntegration = z.object({
   object: z.literal("stripe_integration"),
@@ -340,11 +438,26 @@ export const StripeIntegration = z.object({
 });
 export type StripeIntegration = z.infer<typeof StripeIntegration>;
 
-export const StripeIntegrationUpdate = z.object({
-  account_id: z.string().regex(/^acct_[0-9A-Za-z]+$/).optional(),
-  /** Stripe's `whsec_…` signing secret of the endpoint registered at `webhook_url`; never returned. */
-  webhook_signing_secret: z.string().regex(/^whsec_\S+$/).optional(),
-});
+/** `POST /api/v1/integrations/stripe`: connects an account and/or hands over the signing secret. */
+export const StripeIntegrationUpdate = z
+  .object({
+    account_id: StripeAccountId.optional(),
+    /** Stripe's `whsec_…` signing secret of the endpoint registered at `webhook_url`; never returned. */
+    webhook_signing_secret: z
+      .string({ error: "webhook_signing_secret is text" })
+      .regex(WEBHOOK_SECRET_PATTERN, "webhook_signing_secret must be the whsec_… signing secret Stripe returned when you created the webhook endpoint for webhook_url (not an API key)")
+      .optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.account_id === undefined && b.webhook_signing_secret === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "send account_id (the connected Stripe account, acct_…) and/or webhook_signing_secret (whsec_… of the Stripe endpoint that posts to webhook_url)",
+        params: { code: "parameter_missing" },
+      });
+    }
+  });
 export type StripeIntegrationUpdate = z.infer<typeof StripeIntegrationUpdate>;
 
 /** One entry of the Stripe event log (every request the receiver got, signature valid or not). */

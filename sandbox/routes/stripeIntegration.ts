@@ -1,15 +1,13 @@
 /** `GET|POST|DELETE /api/v1/integrations/stripe` and the Stripe event log. */
-import type { StripeEventLogEntry } from "@selgeo-golive/runtime";
+import { StripeIntegrationUpdate, type StripeEventLogEntry } from "@selgeo-golive/runtime";
 import { invalidRequest } from "../errors";
 import { listPage } from "../pagination";
 import type { Route } from "../router";
 import { getIntegration, integrationObject, saveIntegration } from "../stripeIntegration";
 import type { StripeEventRow } from "../stripeReceiver";
 import { stripeEventObject } from "../stripeReceiver";
-import { bit, rejectUnknown, scopeOf } from "../validate";
+import { bit, parseBody, scopeOf } from "../validate";
 
-const ACCOUNT_ID = /^acct_[0-9A-Za-z]+$/;
-const SIGNING_SECRET = /^whsec_[0-9A-Za-z_\-+/=]+$/;
 
 /** Stripe integration routes. */
 export const stripeIntegrationRoutes: Route[] = [
@@ -24,24 +22,10 @@ export const stripeIntegrationRoutes: Route[] = [
     pattern: "/api/v1/integrations/stripe",
     auth: "sk",
     handler: (req, { db, clock, info }) => {
-      rejectUnknown(req.body, ["account_id", "webhook_signing_secret"], "The Stripe integration takes");
-      const { account_id: accountId, webhook_signing_secret: secret } = req.body;
-      if (accountId === undefined && secret === undefined) {
-        throw invalidRequest("parameter_missing", "Send account_id (the connected Stripe account, acct_…) and/or webhook_signing_secret (whsec_… of the Stripe endpoint that posts to webhook_url).");
-      }
-      if (accountId !== undefined && (typeof accountId !== "string" || !ACCOUNT_ID.test(accountId))) {
-        throw invalidRequest("parameter_invalid", "account_id must be a Stripe account id such as acct_1A2b3C (Stripe's GET /v1/account returns it).", "account_id");
-      }
-      if (secret !== undefined && (typeof secret !== "string" || !SIGNING_SECRET.test(secret))) {
-        throw invalidRequest(
-          "parameter_invalid",
-          "webhook_signing_secret must be the whsec_… signing secret Stripe returned when you created the webhook endpoint for webhook_url (not an API key).",
-          "webhook_signing_secret",
-        );
-      }
+      const { account_id: accountId, webhook_signing_secret: secret } = parseBody(StripeIntegrationUpdate, req.body);
       const row = getIntegration(db, req.auth.accountId, req.auth.livemode);
-      if (accountId !== undefined) row.stripe_account_id = accountId as string;
-      if (secret !== undefined) row.webhook_secret = secret as string;
+      if (accountId !== undefined) row.stripe_account_id = accountId;
+      if (secret !== undefined) row.webhook_secret = secret;
       row.updated = clock.nowSeconds();
       saveIntegration(db, row);
       return { status: 200, body: integrationObject(row, info().selgeo_url) };

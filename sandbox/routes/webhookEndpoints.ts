@@ -1,22 +1,14 @@
 /** Webhook endpoint routes: CRUD, `rotate_secret` and `ping`. */
-import { ID_PREFIXES, RotateSecretRequest, generateWebhookSecret } from "@selgeo-golive/runtime";
+import { DEFAULT_ROTATION_OVERLAP_SECONDS, ID_PREFIXES, PingRequest, RotateSecretRequest, generateWebhookSecret } from "@selgeo-golive/runtime";
 import type { EndpointRow } from "../endpoints";
 import { endpointObject, getEndpoint, validateEndpointFields } from "../endpoints";
-import { invalidRequest } from "../errors";
 import { newId } from "../ids";
 import { listPage } from "../pagination";
 import type { Route } from "../router";
+import { parseBody } from "../validate";
 
 /** Default overlap after a rotation, seconds. */
-export const DEFAULT_ROTATION_OVERLAP_SECONDS = 86_400;
-
-function rejectUnknown(body: Record<string, unknown>, allowed: string[]): void {
-  for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) {
-      throw invalidRequest("unknown_parameter", `Unknown parameter '${key}'.${allowed.length ? ` Allowed: ${allowed.join(", ")}.` : " This endpoint takes no parameters."}`, key);
-    }
-  }
-}
+export { DEFAULT_ROTATION_OVERLAP_SECONDS };
 
 /** Webhook endpoint routes. */
 export const webhookEndpointRoutes: Route[] = [
@@ -110,12 +102,8 @@ export const webhookEndpointRoutes: Route[] = [
     auth: "sk",
     handler: (req, { db, clock }) => {
       const row = getEndpoint(db, req.auth, req.params.id);
-      rejectUnknown(req.body, ["expires_in"]);
-      const parsed = RotateSecretRequest.safeParse(req.body);
-      if (!parsed.success) {
-        throw invalidRequest("parameter_invalid", "expires_in must be an integer number of seconds from 0 to 604800 (7 days).", "expires_in");
-      }
-      const expiresIn = parsed.data.expires_in ?? DEFAULT_ROTATION_OVERLAP_SECONDS;
+      const parsed = parseBody(RotateSecretRequest, req.body);
+      const expiresIn = parsed.expires_in ?? DEFAULT_ROTATION_OVERLAP_SECONDS;
       const now = clock.nowSeconds();
       const secret = generateWebhookSecret();
       // Only the secret being replaced keeps signing; an older one still in overlap is dropped,
@@ -135,11 +123,7 @@ export const webhookEndpointRoutes: Route[] = [
     auth: "sk",
     handler: async (req, { db, deliveries }) => {
       const row = getEndpoint(db, req.auth, req.params.id);
-      rejectUnknown(req.body, ["signature"]);
-      const signature = req.body.signature ?? "valid";
-      if (signature !== "valid" && signature !== "invalid") {
-        throw invalidRequest("parameter_invalid", "signature must be \"valid\" or \"invalid\".", "signature");
-      }
+      const { signature = "valid" } = parseBody(PingRequest, req.body);
       return { status: 200, body: await deliveries.ping(row, signature === "invalid") };
     },
   },

@@ -25,7 +25,23 @@ export function isNewAdoption<T extends { adoptId?: string }>(olds: Record<strin
   return !JSON.stringify(inputs).includes(UNKNOWN);
 }
 
-/** The `check` failure for an adoption target that does not exist. */
-export function adoptionTargetMissing(id: string, what: string, mode: string): { property: string; reason: string } {
-  return { property: "adoptId", reason: `${id} is not an existing ${what} in ${mode} mode: check the id, or remove adoptId to create a new one` };
+/** The resource kinds that can adopt, and where their `adoptId` is in the stack config. */
+const ADOPT_ID_PATHS = {
+  webhookEndpoint: (name: string) => `selgeo:webhookEndpoints.${name}.adoptId`,
+  commissionRule: (name: string) => `selgeo:commissionRules.${name}.adoptId`,
+  program: () => "selgeo:program.adoptId",
+  stripeWebhookEndpoint: () => "selgeo:stripe.adoptId",
+} as const;
+
+/** What can adopt an existing object. */
+export type AdoptingKind = keyof typeof ADOPT_ID_PATHS;
+
+/**
+ * The `check` failure for an adoption target that does not exist, naming the config path (the
+ * resource is named after its config key: the last segment of `resourceKey`). This lookup, in
+ * `check`, is the only one: it also yields what the take-over changes.
+ */
+export function adoptionTargetMissing(kind: AdoptingKind, resourceKey: string, id: string, what: string, where: string): { property: string; reason: string } {
+  const path = ADOPT_ID_PATHS[kind](resourceKey.split("/").pop() ?? resourceKey);
+  return { property: "adoptId", reason: `${path}: no ${what} ${id} in ${where}; check the id (and the stack's mode), or remove adoptId to create a new one` };
 }

@@ -2,17 +2,15 @@
  * The logic behind `CommissionRule` (checklist item 6): percentage or flat commissions, gross or net
  * basis, hold period, auto-approval, the Stripe events they apply to, recurring months.
  */
-import { hasAtMostTwoDecimals, isIsoCurrency, MAX_RECURRING_MONTHS } from "../inputRules";
 import { z } from "zod";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { invalidateSnapshots, readCommissionRule } from "../listCache";
 import { selgeoClient } from "../providerSettings";
-import { COMMISSION_BASES, COMMISSION_RULE_TYPES, MODES, STRIPE_CONVERSION_EVENTS, type CommissionRule, type CommissionRuleCreate, type Mode } from "../schemas";
-import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
+import { COMMISSION_BASES, COMMISSION_RULE_TYPES, MODES, type CommissionRule, type CommissionRuleCreate, type Mode } from "../schemas";
+import { CommissionRuleDeclaration, MANAGED_BY_METADATA_KEY, RULE_INPUT_DEFAULTS, withRuleTerms } from "../requests/declarations";
 import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
 import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, type CheckFailure } from "./common";
 
-const RULE_APPLIES_TO = STRIPE_CONVERSION_EVENTS;
 const RULE_TYPES = COMMISSION_RULE_TYPES;
 const RULE_BASES = COMMISSION_BASES;
 
@@ -52,45 +50,16 @@ export interface CommissionRuleOutputs extends CommissionRuleInputs {
 }
 
 
-const Shape = z
-  .object({
+/** The declaration (runtime/src/requests) with what `check` adds: identity, mode, program and the API's defaults. */
+const Shape = withRuleTerms(
+  CommissionRuleDeclaration.extend({
     resourceKey: z.string().min(1),
     mode: z.enum(MODES),
     programId: z.string().min(1),
-    name: z.string().min(1, "name the rule").max(200),
-    type: z.enum(RULE_TYPES, { error: 'type must be "percentage" or "flat"' }),
-    percentage: z
-      .number()
-      .min(0, "percentage must be between 0 and 100")
-      .max(100, "percentage must be between 0 and 100")
-      .refine(hasAtMostTwoDecimals, "percentage has at most two decimals")
-      .optional(),
-    flatAmount: z.number().int("flatAmount is in minor units (cents): a whole number").positive("flatAmount must be more than 0").optional(),
-    currency: z
-      .string()
-      .regex(/^[a-z]{3}$/, "currency is a lower-case ISO code such as usd")
-      .refine(isIsoCurrency, "currency is not an ISO 4217 currency code; use one such as usd, eur or gbp")
-      .optional(),
-    basis: z.enum(RULE_BASES, { error: 'basis must be "gross" or "net"' }).default("gross"),
-    holdPeriodDays: z.number().int().min(0).max(365, "holdPeriodDays is 0–365").default(30),
-    autoApprove: z.boolean().default(false),
-    appliesTo: z.array(z.enum(RULE_APPLIES_TO, { error: `appliesTo takes ${RULE_APPLIES_TO.join(", ")}` })).min(1).default([...RULE_APPLIES_TO]),
-    recurringMonths: z
-      .number()
-      .int()
-      .min(1, "recurringMonths is at least 1 (omit it for forever)")
-      .max(MAX_RECURRING_MONTHS, `recurringMonths is at most ${MAX_RECURRING_MONTHS} (100 years); omit it for forever`)
-      .optional(),
-    metadata: z.record(z.string(), z.string()).default({}),
-    adoptId: z.string().regex(/^cr_/, "adoptId must be a Selgeo commission rule id (cr_…)").optional(),
-  })
-  .superRefine((r, ctx) => {
-    if (r.type === "percentage" && r.percentage === undefined) ctx.addIssue({ code: "custom", path: ["percentage"], message: "a percentage rule needs percentage (0–100)" });
-    if (r.type === "percentage" && r.flatAmount !== undefined) ctx.addIssue({ code: "custom", path: ["flatAmount"], message: "flatAmount is only for flat rules" });
-    if (r.type === "flat" && r.flatAmount === undefined) ctx.addIssue({ code: "custom", path: ["flatAmount"], message: "a flat rule needs flatAmount in minor units" });
-    if (r.type === "flat" && !r.currency) ctx.addIssue({ code: "custom", path: ["currency"], message: "a flat rule needs a currency" });
-    if (r.type === "flat" && r.percentage !== undefined) ctx.addIssue({ code: "custom", path: ["percentage"], message: "percentage is only for percentage rules" });
-  });
+    name: CommissionRuleDeclaration.shape.name.unwrap(),
+    ...RULE_INPUT_DEFAULTS,
+  }),
+);
 
 /** Validates a rule; failures name the property and the fix. */
 export async function check(
@@ -101,9 +70,10 @@ export async function check(
   if (!data) return { inputs: news, failures };
   const inputs: CommissionRuleInputs = { ...data, appliesTo: [...new Set(data.appliesTo)].sort() };
   if (failures.length === 0 && isNewAdoption(olds, inputs)) {
-    const found = await read(inputs.adoptId, { resourceKey: inputs.resourceKey, programId: inputs.programId, adoptId: inputs.adoptId });
-    if (!found.inputs) failures.push(adoptionTargetMissing(inputs.adoptId, `commission rule of ${inputs.programId}`, inputs.mode));
-    else inputs.adoptChanges = adoptionChanges(found.inputs, inputs, UPDATABLE);
+    // One direct GET: a miss must not cost a list and a GET.
+    const rule = await (await selgeoClient()).findCommissionRule(inputs.programId, inputs.adoptId);
+    if (!rule) failures.push(adoptionTargetMissing("commissionRule", inputs.resourceKey, inputs.adoptId, "commission rule", `program ${inputs.programId} in this account's mode`));
+    else inputs.adoptChanges = adoptionChanges(fromWire(inputs.resourceKey, rule), inputs, UPDATABLE);
   }
   return { inputs: dropUndefined({ ...inputs }), failures };
 }

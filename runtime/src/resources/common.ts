@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { chainedIdempotencyKey, MAX_KEY_CHAIN_LINKS } from "../idempotency";
 import { CONFIG_KEYS, requireSettings, settingsProblems } from "../providerSettings";
+import { declaredMessage } from "../requests/declarations";
 import type { Mode } from "../schemas";
 
 /** One `check` failure: the input property and what to do. */
@@ -43,7 +44,7 @@ export async function checkInputs<T extends { mode: Mode }>(
     for (const issue of parsed.error.issues) {
       const value = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], raw);
       if (value === UNKNOWN) continue;
-      failures.push({ property: issue.path.map(String).join(".") || "inputs", reason: issue.message });
+      failures.push({ property: propertyPath(issue.path) || "inputs", reason: declaredMessage(issue) });
     }
     return { data: undefined, failures };
   }
@@ -54,6 +55,11 @@ export async function checkInputs<T extends { mode: Mode }>(
     }
   }
   return { data: parsed.data, failures };
+}
+
+/** `events[1]`, `metadata.team`: an input's path as the failure names it. */
+function propertyPath(path: readonly PropertyKey[]): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : `${i > 0 ? "." : ""}${String(k)}`)).join("");
 }
 
 /**

@@ -8,7 +8,7 @@ import { SelgeoError, SelgeoNotFoundError } from "../errors";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { selgeoClient } from "../providerSettings";
 import { MODES, type Mode, type Program } from "../schemas";
-import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
+import { DeclaredMetadata, MANAGED_BY_METADATA_KEY, ProgramDeclaration } from "../requests/declarations";
 import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
 import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, type CheckFailure } from "./common";
 
@@ -42,14 +42,13 @@ export interface ProgramOutputs extends ProgramInputs {
   activatedAt?: number;
 }
 
-const Shape = z.object({
+/** The declaration (runtime/src/requests) with what `check` adds: identity, mode and defaults. */
+const Shape = ProgramDeclaration.extend({
   resourceKey: z.string().min(1),
   mode: z.enum(MODES),
-  name: z.string().min(1, "name the program").max(200),
-  description: z.string().max(2000).default(""),
-  currency: z.string().regex(/^[a-z]{3}$/, "currency is a lower-case ISO code such as usd").default("usd"),
-  metadata: z.record(z.string(), z.string()).default({}),
-  adoptId: z.string().regex(/^prog_/, "adoptId must be a Selgeo program id (prog_…)").optional(),
+  description: ProgramDeclaration.shape.description.unwrap().default(""),
+  currency: ProgramDeclaration.shape.currency.unwrap().default("usd"),
+  metadata: DeclaredMetadata.default({}),
 });
 
 export async function check(
@@ -61,7 +60,7 @@ export async function check(
   const inputs: ProgramInputs = { ...data };
   if (failures.length === 0 && isNewAdoption(olds, inputs)) {
     const found = await read(inputs.adoptId, { resourceKey: inputs.resourceKey, adoptId: inputs.adoptId });
-    if (!found.inputs) failures.push(adoptionTargetMissing(inputs.adoptId, "program (archived ones cannot be adopted)", inputs.mode));
+    if (!found.inputs) failures.push(adoptionTargetMissing("program", inputs.resourceKey, inputs.adoptId, "Selgeo program", "this account's mode (archived ones cannot be adopted)"));
     else inputs.adoptChanges = adoptionChanges(found.inputs, inputs, UPDATABLE);
   }
   return { inputs: dropUndefined({ ...inputs }), failures };

@@ -5,6 +5,7 @@
  */
 import { SelgeoNotFoundError } from "../errors";
 import { CONFIG_KEYS, requireSettings, selgeoClient, settingsProblems, stripeClient, stripeSettingsProblems } from "../providerSettings";
+import { StripeAccountId } from "../requests/fields";
 import { MODES, type Mode, type StripeIntegration } from "../schemas";
 import { fingerprint, readGeneratedSecret } from "../secrets";
 import { awsSettings } from "../providerSettings";
@@ -48,7 +49,7 @@ export async function check(
     failures.push({ property: "mode", reason: `declared for ${String(mode)} mode but ${CONFIG_KEYS.mode} is "${(await requireSettings()).mode}"` });
   }
   const accountId = news.accountId;
-  if (accountId !== undefined && accountId !== UNKNOWN && !(typeof accountId === "string" && /^acct_[A-Za-z0-9]+$/.test(accountId))) {
+  if (accountId !== undefined && accountId !== UNKNOWN && !StripeAccountId.safeParse(accountId).success) {
     failures.push({ property: "accountId", reason: "accountId must be a Stripe account id (acct_…), or omit it to use the Stripe key's account" });
   }
   const arn = news.webhookSigningSecretArn;

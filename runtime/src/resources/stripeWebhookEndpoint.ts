@@ -85,7 +85,7 @@ export async function check(
   const checked: StripeWebhookEndpointInputs = dropUndefined({ ...inputs, enabledEvents: events, secretState });
   if (failures.length === 0 && isNewAdoption(olds, checked)) {
     const found = await read(checked.adoptId, { resourceKey: checked.resourceKey, adoptId: checked.adoptId });
-    if (!found.inputs) failures.push(adoptionTargetMissing(checked.adoptId, "Stripe webhook endpoint", checked.mode));
+    if (!found.inputs) failures.push(adoptionTargetMissing("stripeWebhookEndpoint", checked.resourceKey, checked.adoptId, "Stripe webhook endpoint", "this account's Stripe account"));
     else checked.adoptChanges = adoptionChanges(found.inputs, checked, UPDATABLE);
   }
   return { inputs: dropUndefined({ ...checked }), failures };

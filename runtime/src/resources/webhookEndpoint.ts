@@ -7,7 +7,8 @@ import { z } from "zod";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { invalidateSnapshots, readWebhookEndpoint } from "../listCache";
 import { selgeoClient } from "../providerSettings";
-import { EVENT_TYPES, MODES, type Mode, type WebhookEndpoint } from "../schemas";
+import { MANAGED_BY_METADATA_KEY, WebhookEndpointDeclaration } from "../requests/declarations";
+import { MODES, type Mode, type WebhookEndpoint } from "../schemas";
 import { checkWebhookUrl, normalizeWebhookUrl } from "../urlRules";
 import { fingerprint } from "../secrets";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
@@ -17,8 +18,8 @@ import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replac
 /** The kind segment of these secrets' names in Secrets Manager. */
 const SECRET_KIND = "webhook-endpoint";
 
-/** Metadata key that ties a Selgeo endpoint to the stack resource that manages it. */
-export const MANAGED_BY_METADATA_KEY = "golive_resource";
+/** Metadata key that ties a Selgeo object to the stack resource that manages it. */
+export { MANAGED_BY_METADATA_KEY };
 
 /** Inputs after `check`: validated and normalised (events sorted and unique). */
 export interface WebhookEndpointInputs {
@@ -60,20 +61,15 @@ export interface WebhookEndpointOutputs extends Omit<WebhookEndpointInputs, "sec
 }
 
 
-const MAX_DESCRIPTION = 500;
-const MAX_METADATA_KEYS = 49; // Selgeo allows 50; one is ours.
-
-const InputShape = z.object({
+/** The declaration (runtime/src/requests) with what `check` adds: identity, mode and defaults. */
+const InputShape = WebhookEndpointDeclaration.extend({
   resourceKey: z.string().min(1),
   mode: z.enum(MODES),
-  url: z.string().min(1, "url is required: the HTTPS address of your webhook receiver"),
-  events: z.array(z.string()).min(1, "subscribe to at least one event"),
-  description: z.string().max(MAX_DESCRIPTION, `description must be at most ${MAX_DESCRIPTION} characters`).default(""),
-  enabled: z.boolean().default(true),
-  metadata: z.record(z.string(), z.string()).default({}),
-  adoptId: z.string().regex(/^we_/, "adoptId must be a Selgeo webhook endpoint id (we_…)").optional(),
-  secretRotation: z.number().int("secretRotation is a whole number you bump to rotate").min(0).default(0),
-  rotationOverlapHours: z.number().min(0).max(168, "rotationOverlapHours is at most 168 (a week)").default(24),
+  description: WebhookEndpointDeclaration.shape.description.unwrap().default(""),
+  enabled: WebhookEndpointDeclaration.shape.enabled.unwrap().default(true),
+  metadata: WebhookEndpointDeclaration.shape.metadata.unwrap().default({}),
+  secretRotation: WebhookEndpointDeclaration.shape.secretRotation.unwrap().default(0),
+  rotationOverlapHours: WebhookEndpointDeclaration.shape.rotationOverlapHours.unwrap().default(24),
 });
 
 /** One `check` failure (re-exported for callers that import it from here). */
@@ -92,25 +88,6 @@ export async function check(
     const url = checkWebhookUrl(inputs.url, inputs.mode);
     if (!url.ok) failures.push({ property: "url", reason: url.message });
   }
-  inputs.events.forEach((e, i) => {
-    if (!isUnknown(e) && !(EVENT_TYPES as readonly string[]).includes(e)) {
-      failures.push({
-        property: `events[${i}]`,
-        reason: `"${e}" is not a Selgeo event type; use one of: ${EVENT_TYPES.join(", ")}`,
-      });
-    }
-  });
-  const metaKeys = Object.keys(inputs.metadata);
-  if (metaKeys.length > MAX_METADATA_KEYS) {
-    failures.push({ property: "metadata", reason: `at most ${MAX_METADATA_KEYS} metadata keys are allowed` });
-  }
-  if (metaKeys.includes(MANAGED_BY_METADATA_KEY)) {
-    failures.push({ property: `metadata.${MANAGED_BY_METADATA_KEY}`, reason: "this key is reserved by selgeo-golive: rename it" });
-  }
-  for (const k of metaKeys) {
-    if (k.length > 40) failures.push({ property: `metadata.${k}`, reason: "metadata keys are at most 40 characters" });
-    if (inputs.metadata[k].length > 500) failures.push({ property: `metadata.${k}`, reason: "metadata values are at most 500 characters" });
-  }
 
   const normalised: WebhookEndpointInputs = {
     ...inputs,
@@ -121,9 +98,10 @@ export async function check(
     secretState: inputs.adoptId && inputs.secretRotation === 0 ? "adopted" : "in_sync",
   };
   if (failures.length === 0 && isNewAdoption(olds, normalised)) {
-    const found = await read(normalised.adoptId, { resourceKey: normalised.resourceKey, adoptId: normalised.adoptId });
-    if (!found.inputs) failures.push(adoptionTargetMissing(normalised.adoptId, "Selgeo webhook endpoint", normalised.mode));
-    else normalised.adoptChanges = adoptionChanges(found.inputs, normalised, ADOPTED_FIELDS);
+    // One direct GET: a miss must not cost a list and a GET.
+    const ep = await (await selgeoClient()).findWebhookEndpoint(normalised.adoptId);
+    if (!ep) failures.push(adoptionTargetMissing("webhookEndpoint", normalised.resourceKey, normalised.adoptId, "Selgeo webhook endpoint", "this account's mode"));
+    else normalised.adoptChanges = adoptionChanges(foundInputs(ep, { resourceKey: normalised.resourceKey, adoptId: normalised.adoptId }), normalised, ADOPTED_FIELDS);
   }
   return { inputs: dropUndefined({ ...normalised }), failures };
 }
@@ -198,22 +176,7 @@ export async function read(
   const client = (await selgeoClient());
   const ep = await readWebhookEndpoint(client, id);
   if (!ep) return { id: "" };
-  const mode: Mode = ep.livemode ? "live" : "test";
-  const inputs: WebhookEndpointInputs = dropUndefined({
-    resourceKey: props.resourceKey ?? ep.metadata[MANAGED_BY_METADATA_KEY] ?? id,
-    mode,
-    url: ep.url,
-    events: [...ep.events].sort(),
-    description: ep.description,
-    enabled: ep.status === "enabled",
-    metadata: userMetadata(ep.metadata),
-    adoptId: props.adoptId,
-    // What the adoption changed stays on record; refresh does not make it drift.
-    adoptChanges: props.adoptChanges,
-    secretRotation: props.secretRotation ?? 0,
-    rotationOverlapHours: props.rotationOverlapHours ?? 24,
-    secretState: "in_sync",
-  });
+  const inputs = foundInputs(ep, props);
   const stored: StoredSecret = {
     secretArn: props.secretArn ?? "",
     secretVersionId: props.secretVersionId ?? "",
@@ -228,6 +191,26 @@ export async function read(
   // Inputs as found, for the diff of a refresh: the secret state is what it is, not what we want.
   inputs.secretState = secretState;
   return { id: ep.id, props: { ...toOutputs(inputs, ep, stored), secretState }, inputs };
+}
+
+/** The endpoint as found, as inputs: what refresh compares and what an adoption overwrites. */
+function foundInputs(ep: WebhookEndpoint, props: Partial<WebhookEndpointOutputs>): WebhookEndpointInputs {
+  const mode: Mode = ep.livemode ? "live" : "test";
+  return dropUndefined({
+    resourceKey: props.resourceKey ?? ep.metadata[MANAGED_BY_METADATA_KEY] ?? ep.id,
+    mode,
+    url: ep.url,
+    events: [...ep.events].sort(),
+    description: ep.description,
+    enabled: ep.status === "enabled",
+    metadata: userMetadata(ep.metadata),
+    adoptId: props.adoptId,
+    // What the adoption changed stays on record; refresh does not make it drift.
+    adoptChanges: props.adoptChanges,
+    secretRotation: props.secretRotation ?? 0,
+    rotationOverlapHours: props.rotationOverlapHours ?? 24,
+    secretState: "in_sync",
+  });
 }
 
 /** Updates url, events, description, status and metadata in place. */

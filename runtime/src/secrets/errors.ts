@@ -2,6 +2,7 @@
  * Errors of the Secrets Manager layer. Messages name the secret (id or ARN), the field and the
  * config path, never a secret value: they end up in `pulumi` output and in logs.
  */
+import { redact } from "../errors";
 
 /** What went wrong, for callers that branch on it. */
 export type SecretsErrorCode =
@@ -40,9 +41,7 @@ export function awsErrorName(err: unknown): string | undefined {
 /** AWS's message of an error, without anything key-shaped (AWS never echoes values, but be sure). */
 export function awsErrorMessage(err: unknown): string {
   const raw = err instanceof Error ? err.message : String(err);
-  return raw
-    .replace(/\b((?:sk|pk|rk)_(?:test|live)_)[A-Za-z0-9]+/g, "$1[redacted]")
-    .replace(/\b(whsec_)[A-Za-z0-9+/=_-]+/g, "$1[redacted]");
+  return redact(raw);
 }
 
 /** Whether AWS says the secret is scheduled for deletion (InvalidRequestException with that text). */

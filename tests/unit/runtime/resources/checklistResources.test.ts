@@ -36,7 +36,7 @@ describe("CommissionRule check", () => {
     ["flat amount with cents as a fraction", { type: "flat", percentage: undefined, flatAmount: 4.99, currency: "usd" }, "flatAmount"],
     ["flat without currency", { type: "flat", percentage: undefined, flatAmount: 500 }, "currency"],
     ["both percentage and flat amount", { flatAmount: 500 }, "flatAmount"],
-    ["unknown trigger", { appliesTo: ["charge.refunded"] }, "appliesTo.0"],
+    ["unknown trigger", { appliesTo: ["charge.refunded"] }, "appliesTo[0]"],
     ["hold period too long", { holdPeriodDays: 400 }, "holdPeriodDays"],
     ["mode differs from the stack", { mode: "live" }, "mode"],
   ] as const)("%s", async (_n, over, property) => {
