@@ -9,7 +9,8 @@
  * default AWS credential chain) or, for non-live stacks, a `pulumi config set --secret` value or an
  * environment variable.
  */
-import Stripe from "stripe";
+import type Stripe from "stripe";
+import { stripeSdk } from "./lazyModules";
 import { SelgeoClient } from "./client";
 import { MODES, type Mode } from "./schemas";
 import { isSecretReference, parseSecretReference, resolveSecretReference } from "./secrets";
@@ -252,7 +253,7 @@ export async function stripeClient(): Promise<Stripe> {
   let c = stripeClients.get(cacheKey);
   if (!c) {
     const u = new URL(s.stripeApiUrl);
-    c = new Stripe(key, {
+    c = new (stripeSdk())(key, {
       host: u.hostname,
       port: u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80,
       protocol: u.protocol === "https:" ? "https" : "http",
