@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import { givenInputs, refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of a commission rule (checklist item 6). Money in integer minor units. */
 export interface CommissionRuleArgs {
@@ -41,7 +41,7 @@ export class CommissionRule extends pulumi.dynamic.Resource {
     super(
       commissionRuleProvider,
       name,
-      { ...args, resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`, ruleId: undefined, livemode: undefined },
+      { ...givenInputs(args), percentage: args.percentage, resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`, ruleId: undefined, livemode: undefined },
       refuseImport(opts, "selgeo:CommissionRule", "adoptId: cr_… in selgeo:commissionRules.<name>"),
       "selgeo",
       "CommissionRule",

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import { givenInputs, refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** What `GoLiveVerification` checks. */
 export interface GoLiveVerificationArgs {
@@ -10,6 +10,9 @@ export interface GoLiveVerificationArgs {
   >;
   /** The Stripe endpoint feeding Selgeo: a test event must reach Selgeo with a valid signature. */
   stripeEndpointId?: pulumi.Input<string>;
+  /** Where the Stripe endpoint's `whsec_` is: the Stripe test event is signed with it. */
+  stripeSecretArn?: pulumi.Input<string>;
+  stripeSecretVersionId?: pulumi.Input<string>;
   /** Changes whenever something verified changes, so the checks run again (and only then). */
   fingerprint: pulumi.Input<string>;
 }
@@ -28,6 +31,6 @@ export class GoLiveVerification extends pulumi.dynamic.Resource {
   declare public readonly verifiedAt: pulumi.Output<string>;
 
   constructor(name: string, args: GoLiveVerificationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(goLiveVerificationProvider, name, { ...args, checks: undefined, verifiedAt: undefined }, refuseImport(opts, "selgeo:GoLiveVerification", "nothing: it is a record of checks, just run `pulumi up`"), "selgeo", "GoLiveVerification");
+    super(goLiveVerificationProvider, name, { ...givenInputs(args), checks: undefined, verifiedAt: undefined }, refuseImport(opts, "selgeo:GoLiveVerification", "nothing: it is a record of checks, just run `pulumi up`"), "selgeo", "GoLiveVerification");
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import { givenInputs, refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of the affiliate program (checklist item 8). */
 export interface ProgramArgs {
@@ -32,7 +32,7 @@ export class Program extends pulumi.dynamic.Resource {
       programProvider,
       name,
       {
-        ...args,
+        ...givenInputs(args),
         resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
         programId: undefined,
         inviteUrl: undefined,

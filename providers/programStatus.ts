@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import { givenInputs, refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of a program's status (checklist item 8). */
 export interface ProgramStatusArgs {
@@ -22,6 +22,6 @@ export class ProgramStatus extends pulumi.dynamic.Resource {
   declare public readonly activatedAt: pulumi.Output<number | undefined>;
 
   constructor(name: string, args: ProgramStatusArgs, opts?: pulumi.CustomResourceOptions) {
-    super(programStatusProvider, name, { ...args, activatedAt: undefined }, refuseImport(opts, "selgeo:ProgramStatus", "selgeo:program.adoptId (the status follows the adopted program)"), "selgeo", "ProgramStatus");
+    super(programStatusProvider, name, { ...givenInputs(args), activatedAt: undefined }, refuseImport(opts, "selgeo:ProgramStatus", "selgeo:program.adoptId (the status follows the adopted program)"), "selgeo", "ProgramStatus");
   }
 }

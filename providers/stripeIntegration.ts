@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import { givenInputs, refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of Selgeo's Stripe integration (checklist item 2). */
 export interface SelgeoStripeIntegrationArgs {
@@ -28,7 +28,8 @@ export class SelgeoStripeIntegration extends pulumi.dynamic.Resource {
       stripeIntegrationProvider,
       name,
       {
-        ...args,
+        ...givenInputs(args),
+        accountId: args.accountId,
         connected: undefined,
         livemode: undefined,
         webhookUrl: undefined,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import { givenInputs, refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of the Stripe webhook endpoint that feeds Selgeo (checklist item 2). */
 export interface StripeWebhookEndpointArgs {
@@ -36,7 +36,8 @@ export class StripeWebhookEndpoint extends pulumi.dynamic.Resource {
       stripeWebhookEndpointProvider,
       name,
       {
-        ...args,
+        ...givenInputs(args),
+        enabledEvents: args.enabledEvents,
         resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
         stripeEndpointId: undefined,
         status: undefined,

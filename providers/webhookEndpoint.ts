@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import { givenInputs, refuseImport, runtimeProvider } from "./runtimeProvider";
 
 /** Inputs of a Selgeo webhook endpoint (checklist item 4). */
 export interface WebhookEndpointArgs {
@@ -44,7 +44,7 @@ export class WebhookEndpoint extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: WebhookEndpointArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      ...args,
+      ...givenInputs(args),
       resourceKey: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       endpointId: undefined,
       status: undefined,
