@@ -6,11 +6,12 @@
  *
  *   npx ts-node --transpile-only bench/profile.ts [--endpoints N] [--rules M] [--out DIR]
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startMoto } from "../cli/moto";
-import { PulumiWorkspace, REPO_ROOT } from "../cli/pulumiCli";
+import { PulumiWorkspace } from "../cli/pulumiCli";
+import { benchStackConfig, floorWorkspace, runBench } from "./harness";
 import { startSandbox } from "../sandbox/server";
 
 function arg(name: string, def: number): number {
@@ -34,30 +35,14 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({ port: 0, dataDir: mkdtempSync(path.join(tmpdir(), "golive-profile-sbx-")) });
   try {
     await fetch(`${sandbox.url}/_sandbox/rate_limits`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ general_per_ip: 60_000 }) });
-    const webhookEndpoints: Record<string, unknown> = {};
-    for (let i = 0; i < endpoints; i++) webhookEndpoints[`ep${i}`] = { url: `https://hooks.example.com/p/${i}`, events: ["conversion.created"] };
-    const commissionRules: Record<string, unknown> = {};
-    for (let i = 0; i < rules; i++) commissionRules[`rule${i}`] = { type: "percentage", percentage: 5 + i, holdPeriodDays: 0 };
     const resources = endpoints + rules + 2;
-    const env = { ...moto.env, SELGEO_SECRET_KEY: sandbox.info.keys.test.sk };
     const ws = await PulumiWorkspace.create({
       stack: "profile",
-      env,
-      config: {
-        "selgeo:mode": "test",
-        "selgeo:apiUrl": sandbox.url,
-        "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 0 },
-        "selgeo:webhookEndpoints": webhookEndpoints,
-        "selgeo:program": { name: "Profile Partners", status: "draft" },
-        "selgeo:commissionRules": commissionRules,
-      },
+      env: { ...moto.env, SELGEO_SECRET_KEY: sandbox.info.keys.test.sk },
+      config: benchStackConfig(sandbox.url, endpoints, rules),
     });
     await ws.mustRun(["up", "--yes", "--skip-preview"]);
-    const floorWs = await PulumiWorkspace.create({ stack: "floor", config: { "floor:count": resources } });
-    writeFileSync(
-      path.join(floorWs.projectDir, "Pulumi.yaml"),
-      `name: selgeo-golive\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: ${JSON.stringify(path.relative(floorWs.projectDir, path.join(REPO_ROOT, "bench", "floor")))}\n`,
-    );
+    const floorWs = await floorWorkspace(resources);
     await floorWs.mustRun(["up", "--yes", "--skip-preview"]);
 
     for (const [name, w] of [["project", ws], ["floor", floorWs]] as const) {
@@ -82,7 +67,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`profile: ${(e as Error).stack ?? e}\n`);
-  process.exitCode = 1;
-});
+runBench("profile", main);
