@@ -139,6 +139,8 @@ if (cfg.program) {
         mode,
         endpoints: verified.map(([name, r]) => ({ name, endpointId: r.endpointId, secretArn: r.secretArn, secretVersionId: r.secretVersionId })),
         stripeEndpointId: stripeEndpoint?.stripeEndpointId,
+        stripeSecretArn: stripeEndpoint?.secretArn,
+        stripeSecretVersionId: stripeEndpoint?.secretVersionId,
         fingerprint: pulumi
           .all([
             pulumi.all(verified.map(([, r]) => pulumi.all([r.endpointId, r.url, r.events, r.secretVersionId]))),

@@ -19,12 +19,13 @@
  * X-RateLimit-Limit), printing the cost per resource at both sizes so linearity shows.
  * Defaults: 300 endpoints, 50 rules.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startMoto } from "../sandbox/moto";
 import { PulumiWorkspace, REPO_ROOT, type CliResult } from "../cli/pulumiCli";
 import { startSandbox } from "../sandbox/server";
+import { benchStackConfig, floorWorkspace, runBench } from "./harness";
 
 interface Phase {
   name: string;
@@ -73,22 +74,7 @@ async function main(): Promise<void> {
     const limits = await admin<{ general_per_ip: number }>("GET", "/_sandbox/rate_limits");
     const perMin: number = limits.general_per_ip;
 
-    const stackConfig = (nEndpoints: number, nRules: number) => {
-      const webhookEndpoints: Record<string, unknown> = {};
-      for (let i = 0; i < nEndpoints; i++) {
-        webhookEndpoints[`ep${String(i).padStart(4, "0")}`] = { url: `https://hooks.example.com/bench/${i}`, events: ["conversion.created", "commission.created"] };
-      }
-      const commissionRules: Record<string, unknown> = {};
-      for (let i = 0; i < nRules; i++) commissionRules[`rule${String(i).padStart(3, "0")}`] = { type: "percentage", percentage: 5 + (i % 20), holdPeriodDays: 0 };
-      return {
-        "selgeo:mode": "test",
-        "selgeo:apiUrl": sandbox.url,
-        "selgeo:aws": { region: "us-east-1", recoveryWindowDays: 0 },
-        "selgeo:webhookEndpoints": webhookEndpoints,
-        "selgeo:program": { name: "Bench Partners", status: "active" },
-        "selgeo:commissionRules": commissionRules,
-      };
-    };
+    const stackConfig = (nEndpoints: number, nRules: number) => benchStackConfig(sandbox.url, nEndpoints, nRules);
     const sk = sandbox.info.keys.test.sk;
     const ws = await PulumiWorkspace.create({ stack: "bench", config: stackConfig(endpoints, rules), env: { ...moto.env, SELGEO_SECRET_KEY: sk }, echo });
     // Resources that read Selgeo on refresh: endpoints, rules, the program and its status.
@@ -119,11 +105,7 @@ async function main(): Promise<void> {
     await measure("preview+policy", ["preview", "--expect-no-changes", "--policy-pack", path.join(REPO_ROOT, "policy")]);
 
     // The engine floor: as many do-nothing dynamic resources, same CLI, same language host.
-    const floorWs = await PulumiWorkspace.create({ stack: "floor", config: { "floor:count": resources }, echo });
-    writeFileSync(
-      path.join(floorWs.projectDir, "Pulumi.yaml"),
-      `name: selgeo-golive\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: ${JSON.stringify(path.relative(floorWs.projectDir, path.join(REPO_ROOT, "bench", "floor")))}\n`,
-    );
+    const floorWs = await floorWorkspace(resources, echo);
     await floorWs.mustRun(["up", "--yes", "--skip-preview"]);
     await measure("floor preview", ["preview", "--expect-no-changes"], floorWs);
 
@@ -211,7 +193,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
-  process.exitCode = 1;
-});
+runBench("bench", main);

@@ -16,6 +16,7 @@ import {
   type WebhookEndpoint,
   type WebhookDelivery,
 } from "@selgeo-golive/runtime";
+import { settingsFailure } from "./stackErrors";
 import { listAll, loadStackContext, parseStackArgs, renderRows, type CheckStatus, type StackContext } from "./stackContext";
 
 /** One checklist line. */
@@ -34,6 +35,9 @@ async function guard(fn: () => Promise<Row>): Promise<Row> {
   try {
     return await fn();
   } catch (e) {
+    // Selgeo down or a refused key is not a failed item: the command stops with the one line.
+    const settings = settingsFailure(e);
+    if (settings) throw settings;
     return { status: "failed", evidence: `could not check: ${e instanceof Error ? e.message : String(e)}` };
   }
 }

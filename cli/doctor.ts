@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { stateFindings } from "./checkpointHealth";
+import { stackFileFindings } from "./stackFile";
 import { installedMotoVersion, pinnedMotoVersion } from "../sandbox/moto";
 import { MIN_PULUMI_VERSION, PulumiCliError, REPO_ROOT, TOOLS_BIN, resolvePulumi } from "./pulumiCli";
 
@@ -137,7 +138,8 @@ export function diagnose(): Finding[] {
 
 /** Prints the report; exit code 0 when everything needed is there. */
 export function doctorCommand(argv: string[]): number {
-  const findings = [...diagnose(), ...stateFindings(argv)];
+  const cwd = argv.indexOf("--cwd");
+  const findings = [...diagnose(), ...stateFindings(argv), ...stackFileFindings(path.resolve(cwd >= 0 && argv[cwd + 1] ? argv[cwd + 1] : process.cwd()))];
   if (argv.includes("--json")) {
     console.log(JSON.stringify(findings, null, 2));
   } else {

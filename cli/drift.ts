@@ -9,7 +9,8 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { assertReachable, passphraseProblem } from "./stackErrors";
+import { passphraseProblem, settingsFailure } from "./stackErrors";
+import { assertStackFileLoadable } from "./stackFile";
 import { countByKind, driftFromSteps, normaliseSteps, unmanagedStripeEndpoints, type DriftItem } from "./driftReport";
 import { checkpointHint } from "./checkpointHealth";
 import { pulumiPath, resolvePulumi } from "./pulumiCli";
@@ -99,6 +100,8 @@ export function useColor(when: string, stream: { isTTY?: boolean } = process.std
 
 /** Selects the stack with the Automation API and the chosen CLI (`resolvePulumi`). */
 export async function selectStack(o: { stack: string; cwd: string; backendUrl?: string }): Promise<Stack> {
+  // A value the Pulumi CLI cannot load fails every command without naming its key: say it first.
+  assertStackFileLoadable(o.cwd, o.stack);
   const auto = await import("@pulumi/pulumi/automation");
   const cli = resolvePulumi();
   // PulumiCommand runs `<root>/bin/pulumi`; a CLI that is not in a `bin` folder is reached through PATH.
@@ -129,12 +132,8 @@ async function withPath<T>(pathVar: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Fails with the one-line fix when the stack's Selgeo (or the sandbox's moto) is not running. */
-export async function assertStackReachable(stack: Stack): Promise<void> {
-  const config = await stack.getAllConfig();
-  const apiUrl = config["selgeo:apiUrl"]?.value ?? process.env.SELGEO_API_URL;
-  if (apiUrl) await assertReachable(apiUrl);
-}
+/** The first words of the runtime's settings explanations (explainSettingsError). */
+const SETTINGS_LINE = /\bselgeo:(apiUrl|stripeApiUrl|secretKey|stripeSecretKey|aws): /;
 
 /** Refresh preview → drift items (and the raw steps, for --record). */
 async function previewDrift(stack: Stack): Promise<{ items: DriftItem[]; steps: unknown[] }> {
@@ -156,15 +155,20 @@ async function previewDrift(stack: Stack): Promise<{ items: DriftItem[]; steps: 
   }
   const steps = events.filter((e) => e.resourcePreEvent).map((e) => e.resourcePreEvent!.metadata);
   const items = driftFromSteps(steps);
+  // Selgeo (or Stripe, or AWS) unreachable or a refused key: whatever the preview made of it, a
+  // drift report would be wrong. Say the providers' one line instead (every resource repeats it).
+  const said = [...events.flatMap((e) => (e.diagnosticEvent ? [e.diagnosticEvent.message] : [])), failure ? `${(failure as Error).message ?? failure}` : ""];
+  for (const text of said) {
+    // The engine prefixes it ("error: ", "Preview failed: "); the line starts at the config key.
+    const m = SETTINGS_LINE.exec(text);
+    if (m) throw new Error(text.slice(m.index).split("\n")[0].trim());
+  }
   if (failure) {
     // Expect-no-changes fails the preview when there is drift; anything else is an error.
     const msg = `${(failure as Error).message ?? failure}`;
     const onlyExpected = items.length > 0 && errors.every((m) => /no changes were expected|expected no changes/i.test(m));
     if (!onlyExpected) {
-      // Every resource reports the same unreachable Selgeo: say it once.
       const shown = [...new Set(errors.filter((m) => !/no changes were expected|expected no changes/i.test(m)))];
-      const settings = shown.find((m) => /^selgeo:(apiUrl|stripeApiUrl|secretKey|stripeSecretKey): /m.test(m));
-      if (settings) throw new Error(settings.split("\n").find((l) => /^selgeo:/.test(l)) ?? settings);
       throw new Error(`the refresh preview failed:\n${shown.length > 0 ? shown.join("\n") : lastLines(msg)}`);
     }
   }
@@ -257,7 +261,6 @@ export async function driftCommand(argv: string[]): Promise<number> {
   if (typeof o === "number") return o;
   try {
     const stack = await selectStack(o);
-    await assertStackReachable(stack);
     const before = await check(stack, o, o.record);
     if (!o.remediate) {
       if (o.json) process.stdout.write(JSON.stringify(strip(before), null, 2) + "\n");
@@ -298,9 +301,8 @@ export async function driftCommand(argv: string[]): Promise<number> {
     return after.drift ? 2 : 0;
   } catch (e) {
     // Selgeo down or a wrong key: one line naming the config key and the fix.
-    const runtime = await import("@selgeo-golive/runtime");
-    const explained = runtime.explainSettingsError(e);
-    process.stderr.write(`golive drift: ${explained instanceof runtime.SettingsError ? explained.message : cleanError(e, o.stack)}\n`);
+    const settings = settingsFailure(e);
+    process.stderr.write(`golive drift: ${settings ? settings.message : cleanError(e, o.stack)}\n`);
     return 1;
   }
 }

@@ -7,7 +7,7 @@ export const USAGE = `usage: golive <command> [options] [--pulumi PATH]
       new enough, else the one \`npm run setup\` built (\`golive doctor\` says which and why)
 
 commands:
-  doctor [--json] [--backend-url URL]  versions of every component, and how to get what is missing
+  doctor [--json] [--backend-url URL] [--cwd DIR]  versions of every component, and how to get what is missing
   sandbox [--port N] [--stripe-port N] [--aws-port N] [--data-dir DIR] [--stack-file FILE] [--no-aws] [--no-receiver]  run the Selgeo sandbox, moto and the stack file's receivers on its ports; writes DATA_DIR/env.sh to source
   demo                                 the whole go-live rehearsed on the embedded sandbox
   scan-keys [DIR] [--json]             test keys left in a code tree, live secrets committed (exit 1 on findings)
@@ -85,6 +85,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
+  try {
+    return await runCommand(command, rest);
+  } catch (e) {
+    // Selgeo, Stripe or AWS unreachable, a refused key: the runtime's one line, not a socket error.
+    throw (await import("./stackErrors")).settingsFailure(e) ?? e;
+  }
+}
+
+async function runCommand(command: string | undefined, rest: string[]): Promise<number> {
   switch (command) {
     case "doctor":
       return (await import("./doctor")).doctorCommand(rest);

@@ -247,8 +247,6 @@ export async function monitorCommand(argv: string[]): Promise<number> {
     const { selectStack } = await import("./drift");
     const stack = await selectStack({ stack: o.stack, cwd: o.cwd, backendUrl: o.backendUrl });
     const config = await stack.getAllConfig();
-    const apiUrl = config["selgeo:apiUrl"]?.value ?? process.env.SELGEO_API_URL;
-    if (apiUrl) await (await import("./stackErrors")).assertReachable(apiUrl);
     const outputs = await stack.outputs();
     const runtime = await import("@selgeo-golive/runtime");
     runtime.configureFromStack({ get: (k) => config[k]?.value });
@@ -262,7 +260,9 @@ export async function monitorCommand(argv: string[]): Promise<number> {
     process.stdout.write(o.json ? JSON.stringify(report, null, 2) + "\n" : formatMonitorReport(report));
     return report.exitCode;
   } catch (e) {
-    process.stderr.write(`golive monitor: ${(await import("./drift")).cleanError(e, o.stack)}\n`);
+    // Selgeo (or moto) down, a refused key: the runtime's one line naming the config key and the fix.
+    const settings = (await import("./stackErrors")).settingsFailure(e);
+    process.stderr.write(`golive monitor: ${settings ? settings.message : (await import("./drift")).cleanError(e, o.stack)}\n`);
     return 1;
   }
 }

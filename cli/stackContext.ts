@@ -20,7 +20,8 @@ import {
 } from "@selgeo-golive/runtime";
 import { checkpointHint } from "./checkpointHealth";
 import { pulumiPath, resolvePulumi } from "./pulumiCli";
-import { assertReachable, passphraseProblem } from "./stackErrors";
+import { passphraseProblem } from "./stackErrors";
+import { assertStackFileLoadable } from "./stackFile";
 
 /** Flags every stack command takes. */
 export interface StackArgs {
@@ -128,6 +129,8 @@ function sourceOf(raw: string | undefined, secret: boolean, envName: string): Ke
 
 /** Reads a deployed stack's outputs and config and builds its Selgeo client. */
 export async function loadStackContext(args: StackArgs): Promise<StackContext> {
+  // A value the Pulumi CLI cannot load fails every command without naming its key: say it first.
+  assertStackFileLoadable(args.cwd, args.stack);
   const [outputs, rawConfig] = await Promise.all([
     pulumiJson(["stack", "output", "--json", "--show-secrets"], args),
     pulumiJson(["config", "--json", "--show-secrets"], args),
@@ -141,9 +144,6 @@ export async function loadStackContext(args: StackArgs): Promise<StackContext> {
     config[k] = v.objectValue ?? v.value;
   }
   configureFromStack({ get: (k) => strings.get(k) });
-  // A stopped sandbox is one line with the fix, not a fetch error from deep inside a check.
-  const apiUrl = strings.get("selgeo:apiUrl") ?? process.env.SELGEO_API_URL;
-  if (apiUrl) await assertReachable(apiUrl);
   const problems = await settingsProblems();
   if (problems.length > 0) throw new Error(`stack ${args.stack}: ${problems.join("; ")}`);
   const s = rawSettings()!;

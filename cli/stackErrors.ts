@@ -2,6 +2,7 @@
  * One-line explanations, with the fix, for the two ways a stack command most often fails before it
  * checks anything: no passphrase for a passphrase stack, and a Selgeo (or moto) that is not running.
  */
+import { explainSettingsError, SettingsError } from "@selgeo-golive/runtime";
 
 /** The line to print when `pulumi` output says the passphrase is missing or wrong; undefined otherwise. */
 export function passphraseProblem(output: string, stack: string): string | undefined {
@@ -18,47 +19,13 @@ export function passphraseProblem(output: string, stack: string): string | undef
   return undefined;
 }
 
-/** Raised when a stack's Selgeo API (or moto) does not answer; the message is the one line to print. */
-export class UnreachableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UnreachableError";
-  }
-}
-
-function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === "localhost" || host === "[::1]" || host === "::1" || /^127\./.test(host);
-  } catch {
-    return false;
-  }
-}
-
-async function answers(url: string, timeoutMs: number): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Throws an UnreachableError naming the URL and the fix when the stack's Selgeo API does not answer
- * (any HTTP answer counts), and likewise for a loopback AWS endpoint (moto runs beside the sandbox).
+ * The runtime's one-line explanation (the same the providers give inside \`pulumi up\`) of a failure
+ * that means "the stack's settings are wrong": Selgeo, Stripe or AWS Secrets Manager unreachable, a
+ * URL that is not the API, a refused key. Undefined for any other error. The stack commands ask
+ * nothing beforehand: their first real request fails and is explained.
  */
-export async function assertReachable(apiUrl: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 5_000): Promise<void> {
-  if (!(await answers(apiUrl, timeoutMs))) {
-    throw new UnreachableError(
-      isLoopback(apiUrl)
-        ? `selgeo:apiUrl: cannot reach the Selgeo sandbox at ${apiUrl}: start it with \`npx golive sandbox\``
-        : `cannot reach Selgeo at ${apiUrl} (selgeo:apiUrl): check the URL and your network`,
-    );
-  }
-  const aws = env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? env.SELGEO_AWS_ENDPOINT_URL;
-  if (aws && isLoopback(aws) && !(await answers(aws, timeoutMs))) {
-    throw new UnreachableError(`cannot reach the sandbox's AWS Secrets Manager (moto) at ${aws}: start it with \`npx golive sandbox\``);
-  }
+export function settingsFailure(e: unknown): SettingsError | undefined {
+  const explained = explainSettingsError(e);
+  return explained instanceof SettingsError ? explained : undefined;
 }

@@ -15,22 +15,23 @@
  *     with), and a body signed locally with it verifies with the runtime's verifier. Together with
  *     the succeeded ping and the rejected forged ping, this shows the receiver accepts exactly the
  *     deliveries signed with the secret kept in Secrets Manager.
- * Stripe (when the stack declares it): a test event to the stack's Stripe endpoint (the sandbox's
- * emulator sends one; real Stripe has no API for it, so the command prints the Dashboard steps and
- * looks for a recently received event instead) found in Selgeo's Stripe event log with a valid
- * signature.
+ * Stripe (when the stack declares it): the Stripe endpoint is enabled and posts to Selgeo's
+ * webhook_url, and a test event signed as Stripe signs (with the endpoint's whsec_ from Secrets
+ * Manager) posted there is in Selgeo's Stripe event log with a valid signature. The same calls on
+ * real Stripe and on the sandbox (runtime's checkStripeDelivery).
  *
  * Exit 0 when every check passed, 1 otherwise.
  */
 import {
   buildSignatureHeader,
+  checkStripeDelivery,
   secrets,
   verifySignatureHeader,
-  type StripeEventLogEntry,
   type WebhookDelivery,
   WEBHOOK_SECRET_PATTERN,
 } from "@selgeo-golive/runtime";
-import { isStripeEmulator, listAll, loadStackContext, parseStackArgs, renderRows, type CheckStatus, type StackContext } from "./stackContext";
+import { settingsFailure } from "./stackErrors";
+import { loadStackContext, parseStackArgs, renderRows, type CheckStatus, type StackContext } from "./stackContext";
 
 /** One verification result. */
 export interface VerifyCheck {
@@ -61,6 +62,9 @@ async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } 
   try {
     return { ok: true, value: await fn() };
   } catch (e) {
+    // Selgeo down or a refused key is not a failed check: the command stops with the one line.
+    const settings = settingsFailure(e);
+    if (settings) throw settings;
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
 }
@@ -163,52 +167,23 @@ async function verifyStripe(ctx: StackContext): Promise<VerifyCheck> {
   const check = "stripe test event";
   const endpointId = ctx.outputs.stripeWebhookEndpointId as string | undefined;
   if (!endpointId) return { check, target: "stripe", status: "skipped", evidence: "the stack declares no Stripe endpoint (selgeo:stripe)" };
-  const started = Math.floor(Date.now() / 1000) - 1;
-  const log = () => listAll<StripeEventLogEntry>((after) => ctx.client.listStripeEvents({ limit: 100, startingAfter: after }), (e) => e.log_id, 1000);
-
-  if (await isStripeEmulator(ctx.stripeApiUrl)) {
-    const sent = await attempt(async () => {
-      const res = await fetch(new URL("/_stripe/test_event", ctx.stripeApiUrl), {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ endpoint: endpointId, livemode: ctx.mode === "live", wait: true }),
-      });
-      if (!res.ok) throw new Error(`/_stripe/test_event answered ${res.status}: ${await res.text()}`);
-      return (await res.json()) as { event: { id: string; type: string } };
-    });
-    if (!sent.ok) return { check, target: "stripe", status: "failed", evidence: `could not send a Stripe test event to ${endpointId}: ${sent.error}` };
-    const eventId = sent.value.event.id;
-    const entries = (await log()).filter((e) => e.id === eventId);
-    const valid = entries.find((e) => e.signature_valid);
-    return {
-      check,
-      target: "stripe",
-      status: valid ? "passed" : "failed",
-      evidence: valid
-        ? `test event ${eventId} (${sent.value.event.type}) sent to ${endpointId} is in Selgeo's Stripe event log with a valid signature (log ${valid.log_id})`
-        : entries.length > 0
-          ? `test event ${eventId} reached Selgeo but its signature did NOT verify (${entries.map((e) => e.error ?? "invalid").join("; ")}): Selgeo holds a different signing secret than Stripe endpoint ${endpointId}`
-          : `test event ${eventId} sent to ${endpointId} is not in Selgeo's Stripe event log: check that the endpoint points at the integration's webhook_url`,
-      ids: { stripe_endpoint: endpointId, event: eventId, log: valid?.log_id ?? null },
-    };
+  const arn = ctx.outputs.stripeWebhookSecretArn as string | undefined;
+  if (!arn) {
+    return { check, target: "stripe", status: "failed", evidence: `Stripe endpoint ${endpointId}'s signing secret is not in Secrets Manager (adopted?), so no test event can be signed; remove selgeo:stripe.adoptId to rotate it` };
   }
-
-  // Real Stripe: no API sends a test event. Guide, then look for a recent validly signed event.
-  const recent = (await log()).filter((e) => e.received_at >= started - 24 * 3600 && e.livemode === (ctx.mode === "live"));
-  const valid = recent.find((e) => e.signature_valid);
-  const howTo =
-    `in the Stripe Dashboard (${ctx.mode} mode) open Developers → Webhooks → ${endpointId} → "Send test event" ` +
-    `(checkout.session.completed), then run \`golive verify --stack ${ctx.args.stack}\` again`;
+  // Real Stripe has no API that sends a test event: sign one as Stripe does, with the whsec_ kept in
+  // Secrets Manager, and post it to Selgeo's webhook_url. The same calls work on the sandbox.
+  const result = await attempt(async () => {
+    const secret = await secrets.readGeneratedSecret({ arn, region: ctx.aws.region });
+    return checkStripeDelivery({ client: ctx.client, stripe: await ctx.stripe(), stripeEndpointId: endpointId, secret: secret.value, livemode: ctx.mode === "live" });
+  });
+  if (!result.ok) return { check, target: "stripe", status: "failed", evidence: `could not send a Stripe test event for ${endpointId}: ${result.error}` };
   return {
     check,
     target: "stripe",
-    status: valid ? "passed" : "failed",
-    evidence: valid
-      ? `Selgeo's Stripe event log has ${recent.filter((e) => e.signature_valid).length} validly signed event(s) in the last 24 h (latest ${valid.id}, ${valid.type})`
-      : recent.length > 0
-        ? `Selgeo received ${recent.length} Stripe event(s) in the last 24 h but none with a valid signature: the signing secret Selgeo holds is not the endpoint's; ${howTo}`
-        : `no Stripe event reached Selgeo in the last 24 h: ${howTo}`,
-    ids: { stripe_endpoint: endpointId },
+    status: result.value.ok ? "passed" : "failed",
+    evidence: result.value.detail,
+    ids: { stripe_endpoint: endpointId, event: result.value.eventId ?? null, log: result.value.logId ?? null },
   };
 }
 

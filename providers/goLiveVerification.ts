@@ -11,6 +11,9 @@ export interface GoLiveVerificationArgs {
   >;
   /** The Stripe endpoint feeding Selgeo: a test event must reach Selgeo with a valid signature. */
   stripeEndpointId?: pulumi.Input<string>;
+  /** Where the Stripe endpoint's `whsec_` is: the Stripe test event is signed with it. */
+  stripeSecretArn?: pulumi.Input<string>;
+  stripeSecretVersionId?: pulumi.Input<string>;
   /** Changes whenever something verified changes, so the checks run again (and only then). */
   fingerprint: pulumi.Input<string>;
 }

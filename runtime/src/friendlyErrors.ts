@@ -5,6 +5,7 @@
  */
 import { SelgeoAuthenticationError, SelgeoConnectionError, SelgeoError } from "./errors";
 import { CONFIG_KEYS, rawSettings } from "./providerSettings";
+import { secretsEndpointFromEnv } from "./secrets/client";
 import { isLoopbackHost } from "./urlRules";
 
 /** An error whose message is already the one line to show; `cause` keeps the original. */
@@ -26,6 +27,22 @@ const REASONS: Readonly<Record<string, string>> = {
   CERT_HAS_EXPIRED: "TLS certificate expired",
   DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed TLS certificate",
 };
+
+/** The network error code somewhere in `e`'s cause chain, if it is one we can name. */
+function networkCode(e: unknown): string | undefined {
+  let c: unknown = e;
+  for (let i = 0; i < 4 && c; i++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === "string" && REASONS[code]) return code;
+    c = (c as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** An AWS SDK error (it carries `$metadata`) that never got an answer. */
+function isAwsUnreachable(e: unknown): boolean {
+  return typeof e === "object" && e !== null && "$metadata" in e && networkCode(e) !== undefined;
+}
 
 function reasonOf(e: unknown): string {
   let c: unknown = e;
@@ -69,6 +86,14 @@ export function explainSettingsError(e: unknown, urls: { apiUrl?: string; stripe
   }
   if (e instanceof SelgeoAuthenticationError) {
     return new SettingsError(`${CONFIG_KEYS.secretKey}: Selgeo refused the key (401 ${e.code}) — check that it is a current sk_ key of this account and mode`, e);
+  }
+  if (isAwsUnreachable(e)) {
+    // Generated signing secrets and awssm:// keys live there; in rehearsals it is the sandbox's moto.
+    const endpoint = secretsEndpointFromEnv();
+    const hint = endpoint && isLoopbackHost(hostOf(endpoint))
+      ? "is the sandbox running? `npx golive sandbox`"
+      : "check the network, the region in selgeo:aws and AWS_ENDPOINT_URL_SECRETS_MANAGER";
+    return new SettingsError(`${CONFIG_KEYS.aws}: cannot reach AWS Secrets Manager${endpoint ? ` at ${endpoint}` : ""} (${reasonOf(e)}) — ${hint}`, e);
   }
   const type = (e as { type?: unknown }).type;
   if (type === "StripeConnectionError") {

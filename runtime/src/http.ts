@@ -4,7 +4,8 @@
  * validation all happen here, so typed methods in `client.ts` stay one-liners.
  */
 import { createHash } from "crypto";
-import { Pool } from "undici";
+import type { Pool } from "undici";
+import { undici } from "./lazyModules";
 import type { z } from "zod";
 import {
   HeaderBag,
@@ -90,7 +91,7 @@ const pools = new Map<string, Pool>();
 function poolFor(origin: string): Pool {
   let pool = pools.get(origin);
   if (!pool) {
-    pool = new Pool(origin, { connections: 16, keepAliveTimeout: 10_000 });
+    pool = new (undici().Pool)(origin, { connections: 16, keepAliveTimeout: 10_000 });
     pools.set(origin, pool);
   }
   return pool;

@@ -15,6 +15,7 @@ export * from "./friendlyErrors";
 export * from "./signature";
 export * from "./providerSettings";
 export * from "./commission";
+export * from "./stripeDeliveryCheck";
 // One module per resource kind in ./resources, named like the `providers/` file that wires it.
 export * as webhookEndpoint from "./resources/webhookEndpoint";
 export * as stripeWebhookEndpoint from "./resources/stripeWebhookEndpoint";

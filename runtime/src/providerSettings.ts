@@ -10,7 +10,8 @@
  * environment variable.
  */
 import { secretKeyMode } from "./keyModes";
-import Stripe from "stripe";
+import type Stripe from "stripe";
+import { stripeSdk } from "./lazyModules";
 import { SelgeoClient } from "./client";
 import { MODES, type Mode } from "./schemas";
 import { isSecretReference, parseSecretReference, resolveSecretReference } from "./secrets";
@@ -258,7 +259,7 @@ export async function stripeClient(): Promise<Stripe> {
   let c = stripeClients.get(cacheKey);
   if (!c) {
     const u = new URL(s.stripeApiUrl);
-    c = new Stripe(key, {
+    c = new (stripeSdk())(key, {
       host: u.hostname,
       port: u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80,
       protocol: u.protocol === "https:" ? "https" : "http",

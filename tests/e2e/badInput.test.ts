@@ -9,7 +9,7 @@ import { SelgeoClient } from "@selgeo-golive/runtime";
 import type { RawStackConfig } from "../../config/schema";
 import type { PulumiWorkspace } from "../../cli/pulumiCli";
 import { good, hostile } from "../fixtures/hostileConfigs";
-import { useRehearsal } from "./helpers/rehearsal";
+import { runGolive, useRehearsal } from "./helpers/rehearsal";
 
 const KEYS: Record<Exclude<keyof RawStackConfig, "configKeys">, string> = {
   mode: "selgeo:mode",
@@ -59,13 +59,41 @@ describe("hostile configs through the real CLI", () => {
     expect(text.length, text.slice(0, 2000)).toBeLessThan(8_000);
   });
 
-  it("YAML's .nan is refused before the program runs", { timeout: 120_000 }, async () => {
-    rig.ws.writeConfig(stackConfig({ ...good, apiUrl: rig.sandbox.url, commissionRules: { standard: { type: "percentage", percentage: "__NAN__" } } }));
+  // YAML's non-finite numbers nested in a map: the Pulumi CLI refuses the file itself, naming no key;
+  // every golive command that runs pulumi (and doctor) names the config path first.
+  const nonFinite = [
+    ["percentage: .nan", "commissionRules", { standard: { type: "percentage", percentage: "__BAD__" } }, ".nan", "selgeo:commissionRules.standard.percentage"],
+    ["holdPeriodDays: .inf", "commissionRules", { standard: { type: "percentage", percentage: 10, holdPeriodDays: "__BAD__" } }, ".inf", "selgeo:commissionRules.standard.holdPeriodDays"],
+    ["flatAmount: -.inf in a second rule", "commissionRules", { standard: { type: "percentage", percentage: 10 }, bonus: { type: "flat", flatAmount: "__BAD__", currency: "usd" } }, "-.inf", "selgeo:commissionRules.bonus.flatAmount"],
+  ] as const;
+  const writeNonFinite = (key: string, value: unknown, yaml: string) => {
+    rig.ws.writeConfig(stackConfig({ ...good, apiUrl: rig.sandbox.url, [key]: value }));
     const file = path.join(rig.ws.projectDir, "Pulumi.hostile.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace('"__NAN__"', ".nan"));
+    writeFileSync(file, readFileSync(file, "utf8").replace('"__BAD__"', yaml));
+  };
+
+  it.each(nonFinite)("%s: plain pulumi preview fails without naming the key", { timeout: 120_000 }, async (_name, key, value, yaml) => {
+    writeNonFinite(key, value, yaml);
     const r = await rig.ws.run(["preview"]);
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/NaN/);
+    // What README quotes: the CLI's own JSON encoder, before the program runs.
+    expect(r.stdout + r.stderr).toMatch(/json: unsupported value: (NaN|\+Inf|-Inf)/);
+  });
+
+  it.each(nonFinite)("%s: golive drift, verify, review and doctor name the config path", { timeout: 120_000 }, async (_name, key, value, yaml, configPath) => {
+    writeNonFinite(key, value, yaml);
+    const line = `${configPath}: ${yaml} in Pulumi.hostile.yaml is not a number Pulumi can load`;
+    for (const command of ["drift", "verify", "review", "monitor", "checklist"]) {
+      const r = await runGolive([command, "--stack", "hostile", "--cwd", rig.ws.projectDir], rig.ws.cliEnv());
+      expect(r.code, `${command}: ${r.stderr}`).toBe(1);
+      expect(r.stderr.trim().split("\n"), command).toHaveLength(1);
+      expect(r.stderr, command).toContain(line);
+      expect(r.stderr, command).toContain("write a finite number");
+    }
+    const doctor = await runGolive(["doctor", "--json", "--cwd", rig.ws.projectDir], rig.ws.cliEnv());
+    const findings = JSON.parse(doctor.stdout) as Array<{ component: string; ok: boolean; version?: string; fix?: string }>;
+    expect(doctor.code).toBe(1);
+    expect(findings).toContainEqual(expect.objectContaining({ component: "stack file Pulumi.hostile.yaml", ok: false, version: configPath, fix: expect.stringContaining(line) }));
   });
 
   it("sent nothing to Selgeo for any of them", async () => {
@@ -123,10 +151,11 @@ describe("values that look unusual but are valid go up and stay in sync (test st
     expect(text).toMatch(/selgeo:apiUrl: cannot reach http:\/\/127\.0\.0\.1:9 \(connection refused\) — is the sandbox running\? `npx golive sandbox`/);
     expect(text).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m);
 
-    const drift = await rig.golive(["drift", "--stack", "unusual", "--cwd", live.projectDir], { ws: live, env: { SELGEO_SECRET_KEY: sk() }, cwd: process.cwd() });
-    expect(drift.code).toBe(1);
-    // golive checks reachability before it starts the engine: one line naming the key and the fix.
-    expect(drift.stderr.trim()).toBe("golive drift: selgeo:apiUrl: cannot reach the Selgeo sandbox at http://127.0.0.1:9: start it with `npx golive sandbox`");
+    const drift = await runGolive(["drift", "--stack", "unusual", "--cwd", live.projectDir], { ...live.cliEnv(), SELGEO_SECRET_KEY: sk() });
+    expect(drift.code, drift.stdout + drift.stderr).toBe(1);
+    // No request beforehand: the refresh's first read fails and the providers' explanation is the one line.
+    expect(drift.stderr.trim().split("\n"), drift.stderr).toHaveLength(1);
+    expect(drift.stderr.trim()).toMatch(/^golive drift: selgeo:apiUrl: cannot reach http:\/\/127\.0\.0\.1:9 \(connection refused\) — is the sandbox running\? `npx golive sandbox`/);
     expect(drift.stderr).not.toMatch(/^\s+at .*:\d+:\d+\)?$/m);
   });
 

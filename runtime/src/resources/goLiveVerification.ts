@@ -5,9 +5,10 @@
  * setup that does not work; the next `pulumi up` runs the checks again.
  */
 import { canonicalJson } from "../idempotency";
-import { awsSettings, rawSettings, selgeoClient } from "../providerSettings";
+import { awsSettings, selgeoClient, stripeClient } from "../providerSettings";
 import { readGeneratedSecret } from "../secrets";
 import { MODES, type Mode } from "../schemas";
+import { checkStripeDelivery } from "../stripeDeliveryCheck";
 import { type CheckFailure } from "./common";
 
 /** One webhook endpoint to verify. */
@@ -24,6 +25,9 @@ export interface VerificationInputs {
   endpoints: VerifiedEndpoint[];
   /** The Stripe endpoint feeding Selgeo, when the stack declares one. */
   stripeEndpointId?: string;
+  /** Where its `whsec_` is in Secrets Manager: the test event is signed with it, as Stripe signs. */
+  stripeSecretArn?: string;
+  stripeSecretVersionId?: string;
   /** Changes whenever something verified changes (URLs, events, the Stripe secret's version). */
   fingerprint: string;
 }
@@ -83,25 +87,14 @@ async function verify(inputs: VerificationInputs): Promise<VerificationOutputs> 
     }
   }
   if (inputs.stripeEndpointId) {
-    const stripeUrl = rawSettings()?.stripeApiUrl ?? "https://api.stripe.com";
-    if (new URL(stripeUrl).hostname === "api.stripe.com") {
-      // Stripe has no API to send a test event: the dashboard's "Send test event" is the check.
-      const integration = await client.getStripeIntegration();
-      if (integration.connected && integration.webhook_secret_configured) {
-        passed.push({ check: "stripe", detail: `connected (${integration.account_id}); send a test event from the Stripe dashboard and run \`golive verify\`` });
-      } else failed.push("stripe: Selgeo's Stripe integration is not connected with a signing secret");
+    // The same calls against real Stripe and the emulator: Stripe's API, Selgeo's API and its public receiver.
+    if (!inputs.stripeSecretArn) {
+      failed.push("stripe: the Stripe endpoint's signing secret is not in Secrets Manager (adopted endpoint?), so no test event can be signed; remove selgeo:stripe.adoptId to rotate it");
     } else {
-      const res = await fetch(`${stripeUrl}/_stripe/test_event`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ endpoint: inputs.stripeEndpointId, livemode: inputs.mode === "live", wait: true }),
-      });
-      const sent = (await res.json()) as { event?: { id: string }; id?: string };
-      const eventId = sent.event?.id ?? sent.id;
-      const log = (await client.listStripeEvents({ limit: 100 })).data as Array<{ id: string | null; signature_valid: boolean }>;
-      const entry = log.find((e) => e.id === eventId);
-      if (entry?.signature_valid) passed.push({ check: "stripe", detail: `test event ${eventId} reached Selgeo with a valid signature` });
-      else failed.push(`stripe: test event ${eventId ?? "?"} ${entry ? "reached Selgeo but its signature did not verify: Selgeo holds a different Stripe signing secret; run `pulumi up --refresh`" : "never reached Selgeo's Stripe event log"}`);
+      const secret = await readGeneratedSecret({ arn: inputs.stripeSecretArn, versionId: inputs.stripeSecretVersionId || undefined, region: awsSettings().region });
+      const result = await checkStripeDelivery({ client, stripe: await stripeClient(), stripeEndpointId: inputs.stripeEndpointId, secret: secret.value, livemode: inputs.mode === "live" });
+      if (result.ok) passed.push({ check: "stripe", detail: result.detail });
+      else failed.push(`stripe: ${result.detail}`);
     }
   }
   if (failed.length > 0) {

@@ -4,7 +4,8 @@
  * `SELGEO_AWS_ENDPOINT_URL`, else the AWS SDK's own `AWS_ENDPOINT_URL_SECRETS_MANAGER` /
  * `AWS_ENDPOINT_URL`.
  */
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { awsSecretsManager } from "../lazyModules";
 
 /** The region used when neither the reference nor the environment names one. */
 export const DEFAULT_AWS_REGION = "us-east-1";
@@ -66,7 +67,7 @@ export function secretsManagerClient(opts: SecretsClientOptions = {}): SecretsMa
     // so every provider process of a `pulumi up` repeated it. Nothing to act on during a run; set the
     // variable to "false" to see it.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-    client = new SecretsManagerClient({
+    client = new (awsSecretsManager().SecretsManagerClient)({
       region,
       ...(endpoint ? { endpoint } : {}),
       ...(opts.credentials ? { credentials: { ...opts.credentials } } : {}),

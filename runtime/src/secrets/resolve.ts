@@ -2,7 +2,7 @@
  * Resolves a Secrets Manager reference to the string it names, at run time (GetSecretValue).
  * Errors name the secret and the field, never the value.
  */
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { awsSecretsManager } from "../lazyModules";
 import { clientFor, type SecretsCallOptions } from "./client";
 import { awsErrorMessage, awsErrorName, isMarkedForDeletion, SecretsError } from "./errors";
 import { formatSecretReference, parseSecretReference, type SecretReference } from "./references";
@@ -30,7 +30,7 @@ export async function resolveSecretReference(
 
   let secret: string;
   try {
-    const out = await client.send(new GetSecretValueCommand({ SecretId: parsed.secretId }));
+    const out = await client.send(new (awsSecretsManager().GetSecretValueCommand)({ SecretId: parsed.secretId }));
     if (out.SecretString !== undefined) secret = out.SecretString;
     else if (out.SecretBinary !== undefined) secret = Buffer.from(out.SecretBinary).toString("utf8");
     else throw new SecretsError("no_value", `${where}secret "${parsed.secretId}" has no value yet: put one with \`aws secretsmanager put-secret-value\``);

@@ -7,14 +7,7 @@
  * ClientRequestToken (hence its VersionId), and Secrets Manager ignores a repeated request with the
  * same token and value. The same token with a different value is refused (`idempotency_conflict`).
  */
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  RestoreSecretCommand,
-} from "@aws-sdk/client-secrets-manager";
+import { awsSecretsManager } from "../lazyModules";
 import { createHash } from "node:crypto";
 import { clientFor, type SecretsCallOptions } from "./client";
 import { awsErrorMessage, awsErrorName, isMarkedForDeletion, SecretsError } from "./errors";
@@ -81,7 +74,7 @@ export async function writeGeneratedSecret(args: WriteGeneratedSecretArgs): Prom
   const tags = { ...(args.tags ?? {}), [MANAGED_TAG_KEY]: "true" };
   try {
     const out = await client.send(
-      new CreateSecretCommand({
+      new (awsSecretsManager().CreateSecretCommand)({
         Name: args.name,
         SecretString: args.value,
         ClientRequestToken: token,
@@ -100,10 +93,10 @@ export async function writeGeneratedSecret(args: WriteGeneratedSecretArgs): Prom
 
   // The secret exists: bring it back if it was deleted, then add a version.
   try {
-    const described = await client.send(new DescribeSecretCommand({ SecretId: args.name }));
-    if (described.DeletedDate) await client.send(new RestoreSecretCommand({ SecretId: args.name }));
+    const described = await client.send(new (awsSecretsManager().DescribeSecretCommand)({ SecretId: args.name }));
+    if (described.DeletedDate) await client.send(new (awsSecretsManager().RestoreSecretCommand)({ SecretId: args.name }));
     const out = await client.send(
-      new PutSecretValueCommand({ SecretId: args.name, SecretString: args.value, ClientRequestToken: token }),
+      new (awsSecretsManager().PutSecretValueCommand)({ SecretId: args.name, SecretString: args.value, ClientRequestToken: token }),
     );
     return { arn: requireArn(out.ARN ?? described.ARN, args.name), versionId: out.VersionId ?? token, fingerprint: fp };
   } catch (err) {
@@ -143,7 +136,7 @@ export async function readGeneratedSecret(
   const client = clientFor(args);
   try {
     const out = await client.send(
-      new GetSecretValueCommand({ SecretId: args.arn, ...(args.versionId ? { VersionId: args.versionId } : {}) }),
+      new (awsSecretsManager().GetSecretValueCommand)({ SecretId: args.arn, ...(args.versionId ? { VersionId: args.versionId } : {}) }),
     );
     const value = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString("utf8") : undefined);
     if (value === undefined) throw new SecretsError("no_value", `secret "${args.arn}" has no value`);
@@ -178,7 +171,7 @@ export interface GeneratedSecretDescription {
 export async function describeGeneratedSecret(arn: string, opts: SecretsCallOptions = {}): Promise<GeneratedSecretDescription> {
   const client = clientFor(opts);
   try {
-    const out = await client.send(new DescribeSecretCommand({ SecretId: arn }));
+    const out = await client.send(new (awsSecretsManager().DescribeSecretCommand)({ SecretId: arn }));
     const current = Object.entries(out.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes("AWSCURRENT"))?.[0];
     return {
       exists: true,
@@ -249,7 +242,7 @@ export async function deleteGeneratedSecret(
   const client = clientFor(opts);
   try {
     const out = await client.send(
-      new DeleteSecretCommand(days === 0 ? { SecretId: arn, ForceDeleteWithoutRecovery: true } : { SecretId: arn, RecoveryWindowInDays: days }),
+      new (awsSecretsManager().DeleteSecretCommand)(days === 0 ? { SecretId: arn, ForceDeleteWithoutRecovery: true } : { SecretId: arn, RecoveryWindowInDays: days }),
     );
     return { alreadyDeleted: false, ...(out.DeletionDate ? { deletionDate: new Date(out.DeletionDate) } : {}) };
   } catch (err) {

@@ -1,10 +1,12 @@
 /**
- * The one-line messages of a stack command whose passphrase is missing or whose sandbox is stopped.
+ * The one-line messages of a stack command whose passphrase is missing or whose sandbox is stopped
+ * (the latter from the runtime's explanation of the command's own first request).
  */
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../sandbox/moto";
-import { assertReachable, passphraseProblem } from "../../../cli/stackErrors";
+import { configureFromStack, SelgeoClient } from "@selgeo-golive/runtime";
+import { passphraseProblem, settingsFailure } from "../../../cli/stackErrors";
 
 describe("passphraseProblem", () => {
   const cases = [
@@ -28,7 +30,7 @@ describe("passphraseProblem", () => {
 
 });
 
-describe("assertReachable", () => {
+describe("settingsFailure: the runtime's explanation of the command's own first request", () => {
   let server: Server;
   let up = "";
   beforeAll(async () => {
@@ -39,21 +41,41 @@ describe("assertReachable", () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it("any HTTP answer counts as running", async () => {
-    await expect(assertReachable(up, {})).resolves.toBeUndefined();
-  });
+  // A stack command sends nothing beforehand: what fails is a request it needs anyway.
+  const failureOf = async (apiUrl: string) => {
+    configureFromStack({ get: (k) => (k === "selgeo:apiUrl" ? apiUrl : undefined) }, {});
+    const client = new SelgeoClient({ baseUrl: apiUrl, apiKey: `sk_test_${"x".repeat(24)}`, maxRetries: 0 });
+    const e = await client.listWebhookEndpoints().then(() => undefined, (err: unknown) => err);
+    return settingsFailure(e);
+  };
 
-  it("a stopped sandbox: one line naming the URL and `npx golive sandbox`", async () => {
+  it("a stopped sandbox: one line naming selgeo:apiUrl and `npx golive sandbox`", async () => {
     const down = `http://127.0.0.1:${await freePort()}`;
-    await expect(assertReachable(down, {})).rejects.toThrow(`cannot reach the Selgeo sandbox at ${down}: start it with \`npx golive sandbox\``);
+    const line = (await failureOf(down))?.message;
+    expect(line).toMatch(new RegExp(`^selgeo:apiUrl: cannot reach ${down.replace(/[.:/]/g, "\\$&")} \\(connection refused\\) — is the sandbox running\\? \`npx golive sandbox\``));
+    expect(line).not.toContain("\n");
   });
 
-  it("a stopped moto beside a running sandbox is named too", async () => {
-    const aws = `http://127.0.0.1:${await freePort()}`;
-    await expect(assertReachable(up, { AWS_ENDPOINT_URL_SECRETS_MANAGER: aws })).rejects.toThrow(`cannot reach the sandbox's AWS Secrets Manager (moto) at ${aws}`);
+  it("an answer that is not Selgeo's API names the URL to fix", async () => {
+    expect((await failureOf(up))?.message).toMatch(/^selgeo:apiUrl: http:\/\/127\.0\.0\.1:\d+ does not answer like the Selgeo API \(HTTP 404/);
   });
 
-  it("a remote Selgeo that does not answer is not called a sandbox", async () => {
-    await expect(assertReachable("http://selgeo.invalid", {}, 2_000)).rejects.toThrow(/^cannot reach Selgeo at http:\/\/selgeo\.invalid \(selgeo:apiUrl\)/);
+  it("a stopped moto (an AWS SDK error with no answer) is named with its endpoint", () => {
+    const aws = "http://127.0.0.1:4012";
+    const saved = process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = aws;
+    try {
+      const sdkError = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:4012"), { code: "ECONNREFUSED", $metadata: { attempts: 4 } });
+      expect(settingsFailure(sdkError)?.message).toBe(
+        `selgeo:aws: cannot reach AWS Secrets Manager at ${aws} (connection refused) — is the sandbox running? \`npx golive sandbox\``,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+      else process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = saved;
+    }
+  });
+
+  it("any other error is not a settings failure", () => {
+    expect(settingsFailure(new TypeError("x is undefined"))).toBeUndefined();
   });
 });
