@@ -3,7 +3,8 @@
 // logic in @selgeo-golive/runtime (runtime/src/resources/); this file only wires one to the other.
 import * as pulumi from "@pulumi/pulumi";
 import * as runtime from "@selgeo-golive/runtime";
-import { parseStackConfig, StackConfigError } from "./config/schema";
+import { parseDeclaredConfig, readSharedDeclaration } from "./config/declaration";
+import { StackConfigError } from "./config/schema";
 import { CommissionRule } from "./providers/commissionRule";
 import { GoLiveVerification } from "./providers/goLiveVerification";
 import { Program } from "./providers/program";
@@ -15,7 +16,9 @@ import { WebhookEndpoint } from "./providers/webhookEndpoint";
 const selgeo = new pulumi.Config("selgeo");
 const cfg = (() => {
   try {
-    return parseStackConfig({
+    // The shared declaration (Pulumi.yaml's `config:`, beside the stack files, wherever `main` points) is
+    // merged deeply under the stack's values: config/declaration.ts.
+    return parseDeclaredConfig({
       mode: selgeo.get("mode"),
       apiUrl: selgeo.get("apiUrl"),
       secretKey: selgeo.get("secretKey"),
@@ -30,7 +33,7 @@ const cfg = (() => {
       publishableKey: selgeo.get("publishableKey"),
       stripeApiUrl: selgeo.get("stripeApiUrl"),
       configKeys: Object.keys(pulumi.runtime.allConfig()),
-    });
+    }, readSharedDeclaration(pulumi.runtime.getRootDirectory() || process.cwd()));
   } catch (e) {
     // RunError prints just the message: every problem with its config path, no stack trace.
     if (e instanceof StackConfigError) throw new pulumi.RunError(e.message);
