@@ -37,6 +37,8 @@ export function withDefaults(values: ConfigValues): ConfigValues {
   const mode = out["selgeo:mode"] ?? "test";
   out["selgeo:mode"] = mode;
   out["selgeo:verify"] ??= mode === "live";
+  out["selgeo:webhookEndpoints"] ??= {};
+  out["selgeo:commissionRules"] ??= {};
   const eachOf = (key: string, fill: (name: string, v: Record<string, unknown>) => Record<string, unknown>) => {
     if (!isMap(out[key])) return;
     out[key] = Object.fromEntries(Object.entries(out[key]).map(([name, v]) => [name, isMap(v) ? fill(name, v) : v]));
