@@ -3,7 +3,7 @@
 // logic in @selgeo-golive/runtime (runtime/src/resources/); this file only wires one to the other.
 import * as pulumi from "@pulumi/pulumi";
 import * as runtime from "@selgeo-golive/runtime";
-import { parseDeclaredConfig, readSharedDeclaration } from "./config/declaration";
+import { configObject, parseDeclaredConfig, readSharedDeclaration } from "./config/declaration";
 import { StackConfigError } from "./config/schema";
 import { CommissionRule } from "./providers/commissionRule";
 import { GoLiveVerification } from "./providers/goLiveVerification";
@@ -23,10 +23,10 @@ const cfg = (() => {
       apiUrl: selgeo.get("apiUrl"),
       secretKey: selgeo.get("secretKey"),
       stripeSecretKey: selgeo.get("stripeSecretKey"),
-      webhookEndpoints: selgeo.getObject("webhookEndpoints"),
-      stripe: selgeo.getObject("stripe"),
-      program: selgeo.getObject("program"),
-      commissionRules: selgeo.getObject("commissionRules"),
+      webhookEndpoints: configObject(selgeo, "webhookEndpoints"),
+      stripe: configObject(selgeo, "stripe"),
+      program: configObject(selgeo, "program"),
+      commissionRules: configObject(selgeo, "commissionRules"),
       aws: selgeo.getObject("aws"),
       verify: selgeo.getBoolean("verify"),
       expectedTraffic: selgeo.getObject("expectedTraffic"),

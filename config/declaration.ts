@@ -15,6 +15,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { load } from "js-yaml";
 import { CONFIG_KEYS } from "@selgeo-golive/runtime";
 import { parseStackConfig, StackConfigError, type RawStackConfig, type StackConfig } from "./schema";
@@ -178,15 +179,25 @@ export function readEffectiveDeclaration(projectDir: string, stack: string): { v
 }
 
 /**
+ * A map-valued key of Pulumi config, where a stack file's top-level `null` counts: Pulumi hands a
+ * YAML `null` over as `""` (and warns), which `getObject` refuses. `null` drops the shared value.
+ */
+export function configObject(cfg: { get(key: string): string | undefined; getObject<T>(key: string): T | undefined }, key: string): unknown {
+  const raw = cfg.get(key);
+  return raw === "" ? null : cfg.getObject<unknown>(key);
+}
+
+/**
  * Merges the shared declaration under the values Pulumi hands the program. For a key the stack file
  * does not set, Pulumi hands over the project's own value, and merging it onto itself changes nothing.
  */
 export function withSharedDeclaration(shared: DeclarationLayer, values: ConfigValues): ConfigValues {
-  const out: ConfigValues = { ...values };
-  for (const [key, base] of Object.entries(shared.values)) {
-    const merged = mergeDeclaration(base, values[key]);
-    if (merged === undefined) delete out[key];
-    else out[key] = merged;
+  const out: ConfigValues = {};
+  for (const key of new Set([...Object.keys(shared.values), ...Object.keys(values)])) {
+    const base = shared.values[key];
+    // `pulumi config` shows a stack file's top-level `null` as "" (see configObject).
+    const merged = mergeDeclaration(base, isMap(base) && values[key] === "" ? null : values[key]);
+    if (merged !== undefined) out[key] = merged;
   }
   return out;
 }
@@ -239,10 +250,10 @@ export function parseDeclaredConfig(raw: RawStackConfig, shared: DeclarationLaye
   const merged = withSharedDeclaration(shared, stackValues);
   const mergedRaw: RawStackConfig = { configKeys: [...new Set([...(raw.configKeys ?? []), ...Object.keys(shared.values)])] };
   for (const [key, value] of Object.entries(merged)) (mergedRaw as Record<string, unknown>)[key.slice("selgeo:".length)] = value;
-  // Pulumi hands the program the project's own value for a key the stack file leaves unset: such a
-  // key is not the stack's.
+  // Pulumi hands the program the project's own value (its keys re-ordered) for a key the stack file
+  // leaves unset: such a key is not the stack's.
   const own = Object.fromEntries(
-    Object.entries(stackValues).filter(([k, v]) => !(k in shared.values) || JSON.stringify(v) !== JSON.stringify(shared.values[k])),
+    Object.entries(stackValues).filter(([k, v]) => !(k in shared.values) || !isDeepStrictEqual(v, shared.values[k])),
   );
   try {
     return parseStackConfig(mergedRaw, env);

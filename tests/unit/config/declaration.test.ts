@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  configObject,
   mergeDeclaration,
   parseDeclaredConfig,
   readEffectiveDeclaration,
@@ -47,6 +48,9 @@ describe("mergeDeclaration", () => {
     expect(withSharedDeclaration(shared, { "selgeo:program": { name: "P", status: "active" } })).toEqual({ "selgeo:program": { name: "P", status: "active" } });
     expect(withSharedDeclaration(shared, {})).toEqual({ "selgeo:program": { name: "P", status: "active" } });
     expect(withSharedDeclaration(shared, { "selgeo:program": null })).toEqual({});
+    // A stack file's top-level `null` reaches the program and `pulumi config` as "".
+    expect(withSharedDeclaration(shared, { "selgeo:program": "" })).toEqual({});
+    expect(withSharedDeclaration(shared, { "selgeo:stripe": null, "selgeo:mode": "test" })).toEqual({ "selgeo:program": { name: "P", status: "active" }, "selgeo:mode": "test" });
   });
 
   it("keeps a __proto__ key as data, for the schema to refuse", () => {
@@ -123,6 +127,20 @@ describe("the shared declaration in Pulumi.yaml", () => {
   });
 });
 
+describe("configObject", () => {
+  const cfg = (raw: Record<string, string>) => ({
+    get: (k: string) => raw[k],
+    getObject: <T>(k: string) => (raw[k] === undefined ? undefined : (JSON.parse(raw[k]) as T)),
+  });
+  it.each([
+    ["a map", { stripe: "{}" }, {}],
+    ["not set", {}, undefined],
+    ["a YAML null, which Pulumi hands over as an empty string", { stripe: "" }, null],
+  ])("%s", (_name, raw, expected) => {
+    expect(configObject(cfg(raw), "stripe")).toEqual(expected);
+  });
+});
+
 describe("parseDeclaredConfig", () => {
   const env = { SELGEO_SECRET_KEY: "sk_test_" + "f".repeat(24) };
   const shared = (values: Record<string, unknown>): DeclarationLayer => ({
@@ -166,9 +184,9 @@ describe("parseDeclaredConfig", () => {
       "(declared in Pulumi.yaml: config.selgeo:commissionRules.value.standard.autoAprove)",
     ],
     [
-      "a key the stack does not set: Pulumi handed over the project's value",
+      "a key the stack does not set: Pulumi handed over the project's value, its keys sorted",
       { mode: "test", program: { name: "P", status: "launched" } },
-      { "selgeo:program": { name: "P", status: "launched" } },
+      { "selgeo:program": { status: "launched", name: "P" } },
       "selgeo:program.status: ",
       "(declared in Pulumi.yaml: config.selgeo:program.value.status)",
     ],
