@@ -252,7 +252,7 @@ export function parseDeclaredConfig(raw: RawStackConfig, shared: DeclarationLaye
   for (const [key, value] of Object.entries(merged)) (mergedRaw as Record<string, unknown>)[key.slice("selgeo:".length)] = value;
   // Pulumi hands the program the project's own value (its keys re-ordered) for a key the stack file
   // leaves unset: such a key is not the stack's.
-  const own = Object.fromEntries(
+  const stackOwn = Object.fromEntries(
     Object.entries(stackValues).filter(([k, v]) => !(k in shared.values) || !isDeepStrictEqual(v, shared.values[k])),
   );
   try {
@@ -262,7 +262,7 @@ export function parseDeclaredConfig(raw: RawStackConfig, shared: DeclarationLaye
     throw new StackConfigError(
       e.problems.map((p) => {
         const m = /^(selgeo:[^\s:]+):/.exec(p);
-        const origin = m ? sharedOrigin(shared, own, m[1]) : undefined;
+        const origin = m ? sharedOrigin(shared, stackOwn, m[1]) : undefined;
         return origin ? `${p} (declared in ${origin})` : p;
       }),
     );

@@ -5,10 +5,11 @@
  * previews, except where a stack file sets the value itself; a bad shared value fails the preview
  * naming where Pulumi.yaml writes it.
  */
-import { spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMoto, type MotoServer } from "../../cli/moto";
@@ -19,21 +20,19 @@ let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 let moto: MotoServer;
 let ws: PulumiWorkspace;
 
+const execFileAsync = promisify(execFile);
+
 /** `pulumi <args> --stack <stack>` in the one project both stacks share (async: the sandbox runs in this process). */
-function pulumi(args: string[], stack: string, env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(resolvePulumi().bin, [...args, "--stack", stack, "--non-interactive"], {
-      cwd: ws.projectDir,
-      env: { ...ws.cliEnv(), ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+async function pulumi(args: string[], stack: string, env: Record<string, string> = {}): Promise<CliResult> {
+  const argv = [...args, "--stack", stack, "--non-interactive"];
+  try {
+    const r = await execFileAsync(resolvePulumi().bin, argv, { cwd: ws.projectDir, env: { ...ws.cliEnv(), ...env }, maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    // A non-zero exit rejects, with the output on the error.
+    const failed = e as { code?: unknown; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === "number" ? failed.code : 1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+  }
 }
 
 /** The committed stack file, its URLs pointed at the embedded sandbox, below the salt `stack init` wrote. */
