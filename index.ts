@@ -3,7 +3,8 @@
 // logic in @selgeo-golive/runtime (runtime/src/resources/); this file only wires one to the other.
 import * as pulumi from "@pulumi/pulumi";
 import * as runtime from "@selgeo-golive/runtime";
-import { parseStackConfig, StackConfigError } from "./config/schema";
+import { configObject, parseDeclaredConfig, readSharedDeclaration } from "./config/declaration";
+import { StackConfigError } from "./config/schema";
 import { CommissionRule } from "./providers/commissionRule";
 import { GoLiveVerification } from "./providers/goLiveVerification";
 import { Program } from "./providers/program";
@@ -15,22 +16,24 @@ import { WebhookEndpoint } from "./providers/webhookEndpoint";
 const selgeo = new pulumi.Config("selgeo");
 const cfg = (() => {
   try {
-    return parseStackConfig({
+    // The shared declaration (Pulumi.yaml's `config:`, beside the stack files, wherever `main` points) is
+    // merged deeply under the stack's values: config/declaration.ts.
+    return parseDeclaredConfig({
       mode: selgeo.get("mode"),
       apiUrl: selgeo.get("apiUrl"),
       secretKey: selgeo.get("secretKey"),
       stripeSecretKey: selgeo.get("stripeSecretKey"),
-      webhookEndpoints: selgeo.getObject("webhookEndpoints"),
-      stripe: selgeo.getObject("stripe"),
-      program: selgeo.getObject("program"),
-      commissionRules: selgeo.getObject("commissionRules"),
+      webhookEndpoints: configObject(selgeo, "webhookEndpoints"),
+      stripe: configObject(selgeo, "stripe"),
+      program: configObject(selgeo, "program"),
+      commissionRules: configObject(selgeo, "commissionRules"),
       aws: selgeo.getObject("aws"),
       verify: selgeo.getBoolean("verify"),
       expectedTraffic: selgeo.getObject("expectedTraffic"),
       publishableKey: selgeo.get("publishableKey"),
       stripeApiUrl: selgeo.get("stripeApiUrl"),
       configKeys: Object.keys(pulumi.runtime.allConfig()),
-    });
+    }, readSharedDeclaration(pulumi.runtime.getRootDirectory() || process.cwd()));
   } catch (e) {
     // RunError prints just the message: every problem with its config path, no stack trace.
     if (e instanceof StackConfigError) throw new pulumi.RunError(e.message);

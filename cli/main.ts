@@ -13,6 +13,7 @@ commands:
   scan-keys [DIR] [--json]             test keys left in a code tree, live secrets committed (exit 1 on findings)
   drift --stack NAME [--json] [--remediate]   drift behind Pulumi's back (exit 0 none, 2 drift, 1 error)
   monitor --stack NAME [--json] [--since ISO]  post-launch health (exit 0 ok, 3 attention, 4 failing, 1 error)
+  diff-stacks A B [--cwd DIR] [--json]  what differs between two stacks once each is merged with Pulumi.yaml's shared declaration, one line per config path (exit 0 whether or not they differ, 1 error)
   review --stack NAME [--format text|markdown|json]  the preview with the policy pack, by checklist item (exit 0 none, 2 changes, 1 error/mandatory violation)
   (verify, checklist and cleanup-test read a deployed stack; they also take --cwd DIR and --backend-url URL)
   flow --stack NAME --landing URL [--partner prt_…] [--yes] [--timeout S]  checklist 7, guided: referral link, real purchase, refund, each step checked
@@ -109,6 +110,8 @@ async function runCommand(command: string | undefined, rest: string[]): Promise<
       return (await import("./drift")).driftCommand(rest);
     case "monitor":
       return (await import("./monitor")).monitorCommand(rest);
+    case "diff-stacks":
+      return (await import("./diffStacks")).diffStacksCommand(rest);
     case "review":
       return (await import("./review")).reviewCommand(rest);
     // stack commands: verify, checklist, cleanup-test

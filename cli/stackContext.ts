@@ -18,6 +18,7 @@ import {
   type Mode,
   type SelgeoClient,
 } from "@selgeo-golive/runtime";
+import { readSharedDeclaration, withSharedDeclaration } from "../config/declaration";
 import { checkpointHint } from "./checkpointHealth";
 import { pulumiPath, resolvePulumi } from "./pulumiCli";
 import { passphraseProblem } from "./stackErrors";
@@ -136,13 +137,16 @@ export async function loadStackContext(args: StackArgs): Promise<StackContext> {
     pulumiJson(["config", "--json", "--show-secrets"], args),
   ]);
   const strings = new Map<string, string>();
-  const config: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
   const secretConfig = new Set<string>();
   for (const [k, v] of Object.entries(rawConfig as Record<string, { value?: string; objectValue?: unknown; secret?: boolean }>)) {
     if (v.secret) secretConfig.add(k);
     if (v.value !== undefined) strings.set(k, v.value);
-    config[k] = v.objectValue ?? v.value;
+    own[k] = v.objectValue ?? v.value;
   }
+  // Pulumi hands over a stack's own map whole; the program merges the shared declaration under it,
+  // and so do the commands (the providers' settings, in `strings`, are never shared).
+  const config = withSharedDeclaration(readSharedDeclaration(args.cwd), own);
   configureFromStack({ get: (k) => strings.get(k) });
   const problems = await settingsProblems();
   if (problems.length > 0) throw new Error(`stack ${args.stack}: ${problems.join("; ")}`);

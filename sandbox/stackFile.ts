@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { load } from "js-yaml";
+import { readSharedDeclaration, withSharedDeclaration } from "../config/declaration";
 
 /** Default Selgeo port (Pulumi.sandbox.yaml's `selgeo:apiUrl`). */
 export const DEFAULT_SELGEO_PORT = 4010;
@@ -64,8 +65,10 @@ export function readSandboxStackFile(file: string): SandboxStackFile | undefined
   } catch (e) {
     throw new Error(`${file}: not valid YAML (${(e as Error).message.split("\n")[0]}); fix it or pass --stack-file`);
   }
-  const config = (doc as { config?: Record<string, unknown> } | null)?.config;
-  if (!config || typeof config !== "object") throw new Error(`${file}: no \`config:\` map; fix it or pass --stack-file`);
+  const own = (doc as { config?: Record<string, unknown> } | null)?.config;
+  if (!own || typeof own !== "object") throw new Error(`${file}: no \`config:\` map; fix it or pass --stack-file`);
+  // The stack's endpoints as `pulumi up` declares them: the shared declaration beside it merged in.
+  const config = withSharedDeclaration(readSharedDeclaration(path.dirname(file)), own);
   const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))?.[1] ?? "sandbox";
   const receivers: LocalReceiverRoute[] = [];
   const skipped: string[] = [];
