@@ -12,7 +12,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto, type MotoServer } from "../../cli/moto";
+import { startMoto, type MotoServer } from "../../sandbox/moto";
 import { PulumiWorkspace, REPO_ROOT, resolvePulumi, type CliResult } from "../../cli/pulumiCli";
 import { startSandbox } from "../../sandbox/server";
 
