@@ -16,6 +16,7 @@ import {
   parseRetryAfter,
 } from "./errors";
 import { randomIdempotencyKey } from "./idempotency";
+import { activeConnector } from "./resolverMap";
 import { Clock, DEFAULT_LIMITS, RateLimiter, sharedLimiter, systemClock } from "./rateLimiter";
 
 /** HTTP methods the Selgeo API uses. */
@@ -90,7 +91,9 @@ const pools = new Map<string, Pool>();
 function poolFor(origin: string): Pool {
   let pool = pools.get(origin);
   if (!pool) {
-    pool = new Pool(origin, { connections: 16, keepAliveTimeout: 10_000 });
+    // In a dress rehearsal the stack's hosts go to local listeners (resolverMap.ts).
+    const connect = activeConnector();
+    pool = new Pool(origin, { connections: 16, keepAliveTimeout: 10_000, ...(connect ? { connect } : {}) });
     pools.set(origin, pool);
   }
   return pool;

@@ -22,6 +22,7 @@ const COMMANDS = [
   { command: "checklist", mentions: "--stack NAME" },
   { command: "cleanup-test", mentions: "--apply" },
   { command: "review", mentions: "--format" },
+  { command: "rehearse", mentions: "pulumi up --stack live" },
 ] as const;
 
 const listed = [...USAGE.matchAll(/^ {2}([a-z][a-z-]*)(?= |$)/gm)].map((m) => m[1]);
