@@ -48,7 +48,13 @@ const say = (s: string) => process.stdout.write(s + "\n");
 /** The lines of a failed run worth a reason (errors, violations, failed checks), shortened. */
 export function reasonOf(output: string, max = 600): string {
   const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
-  const telling = lines.filter((l) => /error|mandatory|✘|FAILED|refused|violation|failed/i.test(l) && !/^\s*at /.test(l));
+  // Errors, violations and failed checks, and the `- selgeo:…: problem` lines under them; not the
+  // engine's per-resource echo (`+ pulumi:pulumi:Stack … create error`) nor stack traces.
+  const telling = lines.filter(
+    (l, i) =>
+      (/error|mandatory|✘|FAILED|refused|violation|failed/i.test(l) || /^-\s+[\w:.-]+:\s/.test(l) || /\[mandatory\]/.test(lines[i - 1] ?? "")) &&
+      !/^(\+|at |\d+ errored)/.test(l),
+  );
   const picked = [...new Set(telling.length > 0 ? telling : lines.slice(-3))].join(" | ");
   return picked.length > max ? picked.slice(0, max - 1) + "…" : picked || "(no output)";
 }

@@ -59,17 +59,24 @@ describe("golive rehearse --stack live", () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it("fails at the preview, naming it, when the live stack has a plain-http receiver", { timeout: 300_000 }, async () => {
-    const project = mkdtempSync(path.join(scratch, "project-"));
-    writeFileSync(path.join(project, "Pulumi.yaml"), readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8") + `main: ${JSON.stringify(REPO_ROOT)}\n`);
-    const live = readFileSync(path.join(REPO_ROOT, "Pulumi.live.yaml"), "utf8");
-    expect(live).toContain("url: https://finance.merchant.example/selgeo/webhooks");
-    writeFileSync(path.join(project, "Pulumi.live.yaml"), live.replace("url: https://finance.merchant.example/selgeo/webhooks", "url: http://finance.merchant.example/selgeo/webhooks"));
-    const r = await rehearse(project);
-    expect(r.code, r.out).toBe(1);
-    expect(r.out).toMatch(/✘ preview: failed — exit \d+: .*finance.*https/);
-    expect(r.out).toMatch(/rehearsal FAILED at preview/);
-    expect(r.out).not.toMatch(/✔ up:/);
-    expect(leftovers()).toEqual([]);
-  });
+  const live = readFileSync(path.join(REPO_ROOT, "Pulumi.live.yaml"), "utf8");
+  const httpReceiver = "url: https://finance.merchant.example/selgeo/webhooks";
+  const failing: Array<[string, (f: string) => string, RegExp]> = [
+    ["a plain-http receiver (the live URL rules)", (f: string) => f.replace(httpReceiver, httpReceiver.replace("https:", "http:")), /✘ preview: failed — exit \d+: .*selgeo:webhookEndpoints\.finance\.url: Live-mode webhook URLs must use https/],
+    ["a mandatory policy violation", (f: string) => `${f}  selgeo:expectedTraffic:\n    apiRequestsPerMinute: 5000\n`, /✘ preview: failed — exit \d+: - \[mandatory\]\s+selgeo-expected-traffic/],
+  ];
+  for (const [what, edit, reason] of failing) {
+    it(`fails at the preview, naming it, on ${what}`, { timeout: 300_000 }, async () => {
+      expect(live).toContain(httpReceiver);
+      const project = mkdtempSync(path.join(scratch, "project-"));
+      writeFileSync(path.join(project, "Pulumi.yaml"), readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8") + `main: ${JSON.stringify(REPO_ROOT)}\n`);
+      writeFileSync(path.join(project, "Pulumi.live.yaml"), edit(live));
+      const r = await rehearse(project);
+      expect(r.code, r.out).toBe(1);
+      expect(r.out).toMatch(reason);
+      expect(r.out).toMatch(/rehearsal FAILED at preview$/m);
+      expect(r.out).not.toMatch(/✔ up:/);
+      expect(leftovers()).toEqual([]);
+    });
+  }
 });
