@@ -43,6 +43,9 @@ export interface RehearsalStep {
 
 type Run = { code: number; out: string };
 
+/** Every step a rehearsal runs, in order; it passes only when each one passed. */
+export const REHEARSAL_STEPS = ["sandbox", "keys", "copy", "preview", "up", "verify", "flow", "drift", "checklist"] as const;
+
 const say = (s: string) => process.stdout.write(s + "\n");
 
 /** The lines of a failed run worth a reason (errors, violations, failed checks), shortened. */
@@ -170,7 +173,7 @@ function finish(steps: RehearsalStep[], aborted: NodeJS.Signals | undefined): nu
     say(`rehearsal interrupted (${aborted}); everything it started was stopped and its temp dir removed`);
     return 130;
   }
-  if (failed.length === 0 && steps.length >= 8) {
+  if (failed.length === 0 && REHEARSAL_STEPS.every((name) => steps.some((s) => s.step === name && s.ok))) {
     say(`rehearsal passed: ${steps.length} steps. Next: \`pulumi up --stack live\` on your real backend`);
     return 0;
   }
