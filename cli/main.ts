@@ -53,7 +53,8 @@ For the sandbox stack: \`source .sandbox-data/env.sh\` (written by \`golive sand
 // The rehearsal brings its own backend, keys, AWS and passphrase: none of the stack commands' environment.
 const REHEARSE_NOTE = `
 Run it in the project folder (or --cwd DIR). It needs no backend, key or AWS environment (it ignores
-PULUMI_*, AWS_*, SELGEO_* and STRIPE_*) and never contacts a real service; exit 0 only if every step passed.
+PULUMI_* but PULUMI_CLI, AWS_*, SELGEO_* and STRIPE_*) and never contacts a real service; exit 0 only if
+every step passed.
 `;
 
 /** `usage: golive <command> …` from the command's line(s) in USAGE; undefined for a command it does not list. */
