@@ -128,7 +128,8 @@ export async function rehearseCommand(argv: string[]): Promise<number> {
       ["up", async () => {
         const r = await run("pulumi", pulumiArgs(["up", "--yes", "--skip-preview", "--policy-pack", path.join(REPO_ROOT, "policy")]));
         const summary = /Resources:\s*\n\s*(.+)/.exec(r.out)?.[1]?.trim() ?? "";
-        return record("up", r.code === 0, r.code === 0 ? `${summary}; the go-live verification passed before the program's status` : `exit ${r.code}: ${reasonOf(r.out)}`);
+        const verified = /GoLiveVerification go-live created/.test(r.out) ? "; the go-live verification passed before the program's status was applied" : "";
+        return record("up", r.code === 0, r.code === 0 ? `${summary}${verified}` : `exit ${r.code}: ${reasonOf(r.out)}`);
       }],
       ["verify", async () => {
         const sent = plan.stripe ? await sendStripeTestEvent(rig.sandbox!, plan, run) : "";

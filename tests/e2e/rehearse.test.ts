@@ -53,6 +53,8 @@ describe("golive rehearse --stack live", () => {
     expect(r.out).toMatch(/fake live keys .*sk_live_.*awssm:\/\/selgeo-golive\/live\/keys#selgeo_secret_key/);
     expect(r.out).toMatch(/KMS alias\/selgeo-golive created in moto/);
     expect(r.out).toMatch(/with the policy pack \(mandatory\): no violation/);
+    expect(r.out).toMatch(/✔ up: passed — \+ 9 created; the go-live verification passed before the program's status was applied/);
+    expect(r.out).toMatch(/✔ drift: passed — golive drift: no drift/);
     expect(r.out).toMatch(/passphrase "golive-rehearsal-[0-9a-f]+"/);
     // The stack file is untouched and nothing is left behind.
     expect(readFileSync(path.join(REPO_ROOT, "Pulumi.live.yaml"), "utf8")).toBe(before);
