@@ -10,6 +10,7 @@ commands:
   doctor [--json] [--backend-url URL] [--cwd DIR]  versions of every component, and how to get what is missing
   sandbox [--port N] [--stripe-port N] [--aws-port N] [--data-dir DIR] [--stack-file FILE] [--no-aws] [--no-receiver]  run the Selgeo sandbox, moto and the stack file's receivers on its ports; writes DATA_DIR/env.sh to source
   demo                                 the whole go-live rehearsed on the embedded sandbox
+  rehearse --stack NAME [--cwd DIR] [--landing URL] [--verbose]  dress rehearsal of Pulumi.NAME.yaml as written on the sandbox (TLS, fake keys in moto, no real service): preview with the policy pack, up, verify, flow, drift, checklist; the last command before \`pulumi up --stack live\`
   scan-keys [DIR] [--json]             test keys left in a code tree, live secrets committed (exit 1 on findings)
   drift --stack NAME [--json] [--remediate]   drift behind Pulumi's back (exit 0 none, 2 drift, 1 error)
   monitor --stack NAME [--json] [--since ISO]  post-launch health (exit 0 ok, 3 attention, 4 failing, 1 error)
@@ -50,11 +51,19 @@ backend (PULUMI_BACKEND_URL or --backend-url URL), PULUMI_CONFIG_PASSPHRASE and 
 For the sandbox stack: \`source .sandbox-data/env.sh\` (written by \`golive sandbox\`).
 `;
 
+// The rehearsal brings its own backend, keys, AWS and passphrase: none of the stack commands' environment.
+const REHEARSE_NOTE = `
+Run it in the project folder (or --cwd DIR). It needs no backend, key or AWS environment (it ignores
+PULUMI_* but PULUMI_CLI, AWS_*, SELGEO_* and STRIPE_*) and never contacts a real service; exit 0 only if
+every step passed.
+`;
+
 /** `usage: golive <command> …` from the command's line(s) in USAGE; undefined for a command it does not list. */
 export function commandUsage(command: string): string | undefined {
   const lines = USAGE.split("\n").filter((l) => l.startsWith(`  ${command} `) || l === `  ${command}`);
   if (lines.length === 0) return undefined;
   const text = lines.map((l) => `usage: golive ${l.trim().replace(/\s{2,}/, "\n\n  ")}`).join("\n") + "\n";
+  if (command === "rehearse") return text + REHEARSE_NOTE;
   return /--stack NAME/.test(text) ? text + STACK_NOTE : text;
 }
 
@@ -79,6 +88,9 @@ export async function main(argv: string[]): Promise<number> {
       throw e;
     }
   }
+  // A dress rehearsal (`golive rehearse`) runs golive with a resolver map: it holds from the first
+  // request of this process on, before any command loads the runtime.
+  if (process.env.GOLIVE_RESOLVE) (await import("../runtime/src/resolverMap")).installResolverFromEnv();
   const [command, ...rest] = taken.argv;
   // `golive <command> --help` prints the usage and never runs the command.
   const usage = command === undefined || OWN_HELP.has(command) ? undefined : commandUsage(command);
@@ -104,6 +116,8 @@ async function runCommand(command: string | undefined, rest: string[]): Promise<
       return typeof process.exitCode === "number" ? process.exitCode : 0;
     case "demo":
       return (await import("./demo")).demoCommand(rest);
+    case "rehearse":
+      return (await import("./rehearse")).rehearseCommand(rest);
     case "scan-keys":
       return (await import("./scanKeys")).scanKeysCommand(rest);
     case "drift":

@@ -6,6 +6,7 @@
  */
 import * as http from "http";
 import * as https from "https";
+import { activeCreateConnection } from "../runtime/src/resolverMap";
 
 /** What an attempt came to: the receiver's status code, or why there is none. */
 export interface PostOutcome {
@@ -31,11 +32,14 @@ export function postWebhook(
       resolve({ status, error });
     };
     const target = new URL(url);
+    // In a dress rehearsal the receiver's host is a local listener (runtime/src/resolverMap.ts).
+    const createConnection = activeCreateConnection(target.protocol);
     const request = (target.protocol === "https:" ? https : http).request(target, {
       method: "POST",
       headers: { ...headers, "Content-Type": contentType, "Content-Length": String(Buffer.byteLength(body)) },
-      // One connection per attempt: no pooled socket from an earlier attempt can go stale.
-      agent: false,
+      // One connection per attempt: no pooled socket from an earlier attempt can go stale
+      // (createConnection makes one per request too; node uses it only without an agent).
+      ...(createConnection ? { createConnection, agent: undefined, defaultPort: target.protocol === "https:" ? 443 : 80 } : { agent: false }),
       signal,
     });
     const timer = setTimeout(() => {

@@ -91,6 +91,12 @@ export interface SandboxOptions {
   deliveryTimeoutMs?: number;
   /** Stripe emulator: TCP port of its listener (same host); 0 (the default) picks a free one. */
   stripePort?: number;
+  /**
+   * The base URL the sandbox calls itself by in what it hands out (`info.selgeo_url`, the Stripe
+   * integration's `webhook_url`, invite links), when clients reach it under another name than its
+   * listener's: a dress rehearsal's `https://api.selgeo.example`. Default: the listener's URL.
+   */
+  publicUrl?: string;
 }
 
 /** A running sandbox. */
@@ -169,7 +175,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     db.close();
     throw err;
   });
-  info = { selgeo_url: url, keys, stripe_url: stripe.url, stripe_keys: stripe.keys };
+  info = { selgeo_url: opts.publicUrl?.replace(/\/+$/, "") ?? url, keys, stripe_url: stripe.url, stripe_keys: stripe.keys };
   deliveries.start();
 
   let closing: Promise<void> | undefined;

@@ -17,6 +17,7 @@ import {
   parseRetryAfter,
 } from "./errors";
 import { randomIdempotencyKey } from "./idempotency";
+import { activeConnector } from "./resolverMap";
 import { DEFAULT_LIMITS, RateLimiter, sharedLimiter, systemClock } from "./rateLimiter";
 
 /** HTTP methods the Selgeo API uses. */
@@ -91,7 +92,9 @@ const pools = new Map<string, Pool>();
 function poolFor(origin: string): Pool {
   let pool = pools.get(origin);
   if (!pool) {
-    pool = new (undici().Pool)(origin, { connections: 16, keepAliveTimeout: 10_000 });
+    // In a dress rehearsal the stack's hosts go to local listeners (resolverMap.ts).
+    const connect = activeConnector();
+    pool = new (undici().Pool)(origin, { connections: 16, keepAliveTimeout: 10_000, ...(connect ? { connect } : {}) });
     pools.set(origin, pool);
   }
   return pool;

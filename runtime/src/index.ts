@@ -36,3 +36,8 @@ export * as secrets from "./secrets";
 // A dynamic provider loads this package on its first call; loading the watchdog starts it there,
 // so the provider exits when the engine dies whichever Pulumi CLI (and launcher script) started it.
 export { isDynamicProviderProcess, startProviderWatchdog } from "./providerWatchdog";
+// A dress rehearsal (`golive rehearse`) names its resolver map in the environment; every process
+// that loads the runtime (golive, the providers) follows it from the first request on.
+export * from "./resolverMap";
+import { installResolverFromEnv } from "./resolverMap";
+installResolverFromEnv();

@@ -13,6 +13,7 @@ import { secretKeyMode } from "./keyModes";
 import type Stripe from "stripe";
 import { stripeSdk } from "./lazyModules";
 import { SelgeoClient } from "./client";
+import { activeHttpAgent } from "./resolverMap";
 import { MODES, type Mode } from "./schemas";
 import { isSecretReference, parseSecretReference, resolveSecretReference } from "./secrets";
 import { apiUrlProblem } from "./urlRules";
@@ -259,6 +260,7 @@ export async function stripeClient(): Promise<Stripe> {
   let c = stripeClients.get(cacheKey);
   if (!c) {
     const u = new URL(s.stripeApiUrl);
+    const agent = activeHttpAgent(u.protocol === "https:" ? "https:" : "http:");
     c = new (stripeSdk())(key, {
       host: u.hostname,
       port: u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80,
@@ -266,6 +268,8 @@ export async function stripeClient(): Promise<Stripe> {
       maxNetworkRetries: 5,
       timeout: 30_000,
       appInfo: { name: "selgeo-golive" },
+      // In a dress rehearsal, api.stripe.com is the local Stripe emulator (resolverMap.ts).
+      ...(agent ? { httpAgent: agent } : {}),
     });
     stripeClients.set(cacheKey, c);
   }

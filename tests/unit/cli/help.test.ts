@@ -23,6 +23,7 @@ const COMMANDS = [
   { command: "cleanup-test", mentions: "--apply" },
   { command: "review", mentions: "--format" },
   { command: "diff-stacks", mentions: "exit 0 whether or not they differ" },
+  { command: "rehearse", mentions: "pulumi up --stack live" },
 ] as const;
 
 const listed = [...USAGE.matchAll(/^ {2}([a-z][a-z-]*)(?= |$)/gm)].map((m) => m[1]);
