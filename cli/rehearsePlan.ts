@@ -1,13 +1,15 @@
 /**
  * What a dress rehearsal needs to know about a stack file before anything starts: the hosts it
  * names (Selgeo's API, Stripe's, each webhook receiver's), the Secrets Manager references its keys
- * are read from, the KMS key its signing secrets are written with; and the throw-away copy of the
+ * are read from, the KMS key its signing secrets are written with (from the effective declaration:
+ * Pulumi.yaml's shared part merged with the stack file); and the throw-away copy of the
  * project the rehearsal runs `pulumi` in, with the stack file as written.
  */
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { load } from "js-yaml";
 import { secrets } from "@selgeo-golive/runtime";
+import { readEffectiveDeclaration } from "../config/declaration";
 import { REPO_ROOT } from "./pulumiCli";
 
 /** One webhook endpoint of the stack, as the rehearsal's receivers serve it. */
@@ -47,13 +49,13 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 export function readRehearsalPlan(projectDir: string, stack: string): RehearsalPlan {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) throw new RehearsalPlanError(`${file}: no such stack file; run \`golive rehearse\` in the project folder (or --cwd DIR)`);
-  let doc: unknown;
+  let config: Record<string, unknown>;
   try {
-    doc = load(readFileSync(file, "utf8"));
+    // What the program sees: Pulumi.yaml's shared declaration merged with the stack file.
+    config = readEffectiveDeclaration(projectDir, stack).values as Record<string, unknown>;
   } catch (e) {
-    throw new RehearsalPlanError(`${file}: not YAML (${(e as Error).message.split("\n")[0]})`);
+    throw new RehearsalPlanError((e as Error).message.replace(/\s*\n\s*/g, " "));
   }
-  const config = ((doc as { config?: unknown } | null)?.config ?? {}) as Record<string, unknown>;
   const rel = path.basename(file);
   const mode = str(config["selgeo:mode"]) ?? "test";
   if (mode !== "test" && mode !== "live") throw new RehearsalPlanError(`${rel}: selgeo:mode must be test or live; got ${JSON.stringify(mode)}`);

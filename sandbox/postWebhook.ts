@@ -6,7 +6,7 @@
  */
 import * as http from "http";
 import * as https from "https";
-import { activeCreateConnection } from "../runtime/src/resolverMap";
+import { activeCreateConnection } from "@selgeo-golive/runtime";
 
 /** What an attempt came to: the receiver's status code, or why there is none. */
 export interface PostOutcome {

@@ -27,7 +27,6 @@ import {
   EventTypeList,
   FraudAlert,
   FraudAlertList,
-  Mode,
   Participant,
   ParticipantCreate,
   ParticipantList,

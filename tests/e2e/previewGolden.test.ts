@@ -35,9 +35,9 @@ function normalise(text: string): string {
     .replace(/[ \t]+$/gm, "")
     .trim()
     .split("\n");
-  const isResource = (l: string) => /^    [+~-] pulumi-nodejs:/.test(l);
+  const isResource = (l: string) => /^ {4}[+~-] pulumi-nodejs:/.test(l);
   const first = lines.findIndex(isResource);
-  const end = lines.findIndex((l, i) => i > first && /^    --outputs:--|^Resources:/.test(l));
+  const end = lines.findIndex((l, i) => i > first && /^ {4}--outputs:--|^Resources:/.test(l));
   if (first < 0 || end < 0) return lines.join("\n");
   const blocks: string[][] = [];
   for (const l of lines.slice(first, end)) {

@@ -6,13 +6,10 @@ import { z } from "zod";
 import { canonicalJson, deriveIdempotencyKey } from "../idempotency";
 import { invalidateSnapshots, readCommissionRule } from "../listCache";
 import { selgeoClient } from "../providerSettings";
-import { COMMISSION_BASES, COMMISSION_RULE_TYPES, MODES, type CommissionRule, type CommissionRuleCreate, type Mode } from "../schemas";
+import { type COMMISSION_BASES, type COMMISSION_RULE_TYPES, MODES, type CommissionRule, type CommissionRuleCreate, type Mode } from "../schemas";
 import { CommissionRuleDeclaration, MANAGED_BY_METADATA_KEY, RULE_INPUT_DEFAULTS, withRuleTerms } from "../requests/declarations";
 import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
 import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, type CheckFailure } from "./common";
-
-const RULE_TYPES = COMMISSION_RULE_TYPES;
-const RULE_BASES = COMMISSION_BASES;
 
 /** Inputs after `check`. Money in integer minor units. */
 export interface CommissionRuleInputs {
@@ -21,14 +18,14 @@ export interface CommissionRuleInputs {
   /** The program (`prog_…`) the rule belongs to; a change replaces the rule. */
   programId: string;
   name: string;
-  type: (typeof RULE_TYPES)[number];
+  type: (typeof COMMISSION_RULE_TYPES)[number];
   /** 0–100, at most two decimals; only with type percentage. */
   percentage?: number;
   /** Integer minor units (cents), > 0; only with type flat. */
   flatAmount?: number;
   /** ISO currency, lower case; required with type flat. */
   currency?: string;
-  basis: (typeof RULE_BASES)[number];
+  basis: (typeof COMMISSION_BASES)[number];
   holdPeriodDays: number;
   autoApprove: boolean;
   appliesTo: string[];

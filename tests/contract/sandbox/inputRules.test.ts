@@ -7,15 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig, StackConfigError, type RawStackConfig } from "../../../config/schema";
-import { configureFromStack } from "../../../runtime/src/providerSettings";
-import { camelCase } from "../../../runtime/src/requests/camelCase";
-import { MANAGED_BY_METADATA_KEY } from "../../../runtime/src/requests/declarations";
-import * as commissionRule from "../../../runtime/src/resources/commissionRule";
-import * as program from "../../../runtime/src/resources/program";
-import * as stripeIntegration from "../../../runtime/src/resources/stripeIntegration";
-import * as webhookEndpoint from "../../../runtime/src/resources/webhookEndpoint";
-import { CommissionRule, EVENT_TYPES, WebhookEndpoint } from "../../../runtime/src/schemas";
-import type { RunningSandbox } from "../../../sandbox/server";
+import { camelCase, commissionRule, CommissionRule, configureFromStack, EVENT_TYPES, MANAGED_BY_METADATA_KEY, program, stripeIntegration, webhookEndpoint, WebhookEndpoint } from "@selgeo-golive/runtime";
 import { good } from "../../fixtures/hostileConfigs";
 import { call, useSandbox } from "./helpers";
 

@@ -46,7 +46,7 @@ describe("readRehearsalPlan", () => {
     ["an endpoint without URL", "config:\n  selgeo:apiUrl: https://api.selgeo.example\n  selgeo:webhookEndpoints:\n    orders:\n      events: [ping]\n", /selgeo:webhookEndpoints\.orders\.url is not set/],
     ["a plain key", `config:\n  selgeo:apiUrl: https://api.selgeo.example\n  selgeo:secretKey: ${fakeKey("live")}\n`, /selgeo:secretKey is a plain key; use an awssm:\/\/ reference/],
     ["an encrypted key", "config:\n  selgeo:apiUrl: https://api.selgeo.example\n  selgeo:secretKey:\n    secure: v1:abc\n", /selgeo:secretKey is an encrypted value/],
-    ["not YAML", "config: [\n", /Pulumi\.live\.yaml: not YAML/],
+    ["not YAML", "config: [\n", /Pulumi\.live\.yaml: not valid YAML/],
   ])("refuses %s, naming the config path", (_what, text, message) => {
     const dir = project(text);
     expect(() => readRehearsalPlan(dir, "live")).toThrow(RehearsalPlanError);
