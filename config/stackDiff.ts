@@ -4,7 +4,7 @@
  * name and event lists as sets, so order never shows as a difference. Values are printed as the
  * files hold them: an `awssm://` reference stays a reference, a Pulumi secret shows as `[secret]`.
  */
-import { STRIPE_CONVERSION_EVENTS, STRIPE_WEBHOOK_EVENTS } from "@selgeo-golive/runtime";
+import { COMMISSION_RULE_DEFAULTS, DEFAULT_ROTATION_OVERLAP_SECONDS, STRIPE_WEBHOOK_EVENTS } from "@selgeo-golive/runtime";
 import type { ConfigValues } from "./declaration";
 import { KNOWN_CONFIG_KEYS } from "./schema";
 
@@ -43,13 +43,14 @@ export function withDefaults(values: ConfigValues): ConfigValues {
     if (!isMap(out[key])) return;
     out[key] = Object.fromEntries(Object.entries(out[key]).map(([name, v]) => [name, isMap(v) ? fill(name, v) : v]));
   };
-  eachOf("selgeo:webhookEndpoints", (_name, ep) => ({ description: "", enabled: true, metadata: {}, secretRotation: 0, rotationOverlapHours: 24, ...ep }));
+  eachOf("selgeo:webhookEndpoints", (_name, ep) => ({ description: "", enabled: true, metadata: {}, secretRotation: 0, rotationOverlapHours: DEFAULT_ROTATION_OVERLAP_SECONDS / 3600, ...ep }));
   eachOf("selgeo:commissionRules", (name, r) => ({
     name,
-    basis: "gross",
-    holdPeriodDays: 30,
-    autoApprove: false,
-    appliesTo: [...STRIPE_CONVERSION_EVENTS],
+    // Selgeo's own defaults, as the request schemas apply them.
+    basis: COMMISSION_RULE_DEFAULTS.basis,
+    holdPeriodDays: COMMISSION_RULE_DEFAULTS.hold_period_days,
+    autoApprove: COMMISSION_RULE_DEFAULTS.auto_approve,
+    appliesTo: [...COMMISSION_RULE_DEFAULTS.applies_to],
     metadata: {},
     ...r,
   }));
