@@ -45,6 +45,22 @@ export interface Route {
   handler: Handler;
 }
 
+/** A route's method and pattern as one string, `"GET /api/v1/programs/{id}"`. */
+export type RouteLine = `${Route["method"]} /${string}`;
+
+/** What a route needs besides its handler: the key kind alone, or with a bucket or raw body. */
+export type RouteAccess = Route["auth"] | Pick<Route, "auth" | "bucket" | "rawBody">;
+
+/**
+ * Declares a route: `route("POST /api/v1/programs", "sk", handler)`. A route table then reads one
+ * line per route, method and path first, the way the API reference lists them.
+ */
+export function route(line: RouteLine, access: RouteAccess, handler: Handler): Route {
+  const space = line.indexOf(" ");
+  const options = typeof access === "string" ? { auth: access } : access;
+  return { method: line.slice(0, space) as Route["method"], pattern: line.slice(space + 1), ...options, handler };
+}
+
 /** Result of matching a path. */
 export type RouteMatch = { route: Route; params: Record<string, string> } | { route: undefined; allowed: string[] };
 

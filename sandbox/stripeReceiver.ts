@@ -22,7 +22,7 @@ import { applyRefund, attributeCustomer, audit, customerAttributions, findClick,
 import type { ParticipantRow } from "./flow";
 import { newId } from "./ids";
 import type { ProgramRow } from "./programs";
-import type { Route } from "./router";
+import { type Route, route } from "./router";
 import type { SandboxServices } from "./services";
 import { feeDataAvailable, getIntegration } from "./stripeIntegration";
 import { bit } from "./validate";
@@ -90,13 +90,8 @@ function readClaims(raw: Buffer): Claimed {
 
 /** The receiver route. */
 export const stripeReceiverRoutes: Route[] = [
-  {
-    method: "POST",
-    pattern: "/v1/stripe/webhooks/{account}/{mode}",
-    auth: "none",
-    rawBody: true,
-    handler: (req, s) => receive(req.params.account, req.params.mode, req.rawBody, headerValue(req.headers[STRIPE_SIGNATURE_HEADER.toLowerCase()]), s),
-  },
+  route("POST /v1/stripe/webhooks/{account}/{mode}", { auth: "none", rawBody: true }, (req, s) =>
+    receive(req.params.account, req.params.mode, req.rawBody, headerValue(req.headers[STRIPE_SIGNATURE_HEADER.toLowerCase()]), s)),
 ];
 
 function headerValue(v: string | string[] | undefined): string | undefined {

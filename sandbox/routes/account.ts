@@ -2,7 +2,7 @@
 import { type Account, EVENT_TYPES } from "@selgeo-golive/runtime";
 import { getAccount } from "../accounts";
 import { resourceMissing } from "../errors";
-import type { Route } from "../router";
+import { type Route, route } from "../router";
 
 /** What each event type means, for the catalog route. */
 export const EVENT_TYPE_DESCRIPTIONS: Record<(typeof EVENT_TYPES)[number], string> = {
@@ -17,28 +17,18 @@ export const EVENT_TYPE_DESCRIPTIONS: Record<(typeof EVENT_TYPES)[number], strin
 
 /** Account and catalog routes. */
 export const accountRoutes: Route[] = [
-  {
-    method: "GET",
-    pattern: "/api/v1/account",
-    auth: "sk",
-    handler: (req, { db }) => {
-      const account = getAccount(db, req.auth.accountId);
-      if (!account) throw resourceMissing("account", req.auth.accountId);
-      const body: Account = { id: account.id, object: "account", livemode: req.auth.livemode, name: account.name };
-      return { status: 200, body };
+  route("GET /api/v1/account", "sk", (req, { db }) => {
+    const account = getAccount(db, req.auth.accountId);
+    if (!account) throw resourceMissing("account", req.auth.accountId);
+    const body: Account = { id: account.id, object: "account", livemode: req.auth.livemode, name: account.name };
+    return { status: 200, body };
+  }),
+  route("GET /api/v1/event_types", "sk", () => ({
+    status: 200,
+    body: {
+      object: "list",
+      data: EVENT_TYPES.map((name) => ({ object: "event_type", name, description: EVENT_TYPE_DESCRIPTIONS[name] })),
+      has_more: false,
     },
-  },
-  {
-    method: "GET",
-    pattern: "/api/v1/event_types",
-    auth: "sk",
-    handler: () => ({
-      status: 200,
-      body: {
-        object: "list",
-        data: EVENT_TYPES.map((name) => ({ object: "event_type", name, description: EVENT_TYPE_DESCRIPTIONS[name] })),
-        has_more: false,
-      },
-    }),
-  },
+  })),
 ];
