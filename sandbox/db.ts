@@ -10,6 +10,7 @@
 import Database from "better-sqlite3";
 import * as fs from "fs";
 import * as path from "path";
+import { idempotencyKeysTable, scopedTable } from "./tableSql";
 
 /** The sandbox database handle. */
 export type SandboxDb = Database.Database;
@@ -40,12 +41,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX api_keys_account ON api_keys(account_id);
 
-  -- seq gives a total order for "newest first" pagination even when created (seconds) ties.
-  CREATE TABLE webhook_endpoints (
-    seq                        INTEGER PRIMARY KEY AUTOINCREMENT,
-    id                         TEXT NOT NULL UNIQUE,
-    account_id                 TEXT NOT NULL REFERENCES accounts(id),
-    livemode                   INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  ${scopedTable("webhook_endpoints", `
     url                        TEXT NOT NULL,
     events                     TEXT NOT NULL,
     description                TEXT NOT NULL,
@@ -55,25 +51,17 @@ const MIGRATIONS: readonly string[] = [
     previous_secret            TEXT,
     previous_secret_expires_at INTEGER,
     created                    INTEGER NOT NULL
-  );
+  `)}
   CREATE INDEX webhook_endpoints_scope ON webhook_endpoints(account_id, livemode, seq);
 
-  CREATE TABLE events (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    id         TEXT NOT NULL UNIQUE,
-    account_id TEXT NOT NULL REFERENCES accounts(id),
-    livemode   INTEGER NOT NULL CHECK (livemode IN (0, 1)),
-    type       TEXT NOT NULL,
-    payload    TEXT NOT NULL,
-    created    INTEGER NOT NULL
-  );
+  ${scopedTable("events", `
+    type    TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created INTEGER NOT NULL
+  `)}
 
   -- No foreign key to webhook_endpoints: the delivery log outlives a deleted endpoint.
-  CREATE TABLE webhook_deliveries (
-    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
-    id              TEXT NOT NULL UNIQUE,
-    account_id      TEXT NOT NULL REFERENCES accounts(id),
-    livemode        INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  ${scopedTable("webhook_deliveries", `
     endpoint_id     TEXT NOT NULL,
     event_id        TEXT NOT NULL REFERENCES events(id),
     event_type      TEXT NOT NULL,
@@ -84,32 +72,17 @@ const MIGRATIONS: readonly string[] = [
     forge_signature INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT,
     created         INTEGER NOT NULL
-  );
+  `)}
   CREATE INDEX webhook_deliveries_scope ON webhook_deliveries(account_id, livemode, seq);
   CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_retry_at) WHERE next_retry_at IS NOT NULL;
 
-  -- response_status NULL = the first request with this key is still executing.
-  CREATE TABLE idempotency_keys (
-    api_key         TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    request_hash    TEXT NOT NULL,
-    method          TEXT NOT NULL,
-    path            TEXT NOT NULL,
-    response_status INTEGER,
-    response_body   TEXT,
-    created         INTEGER NOT NULL,
-    PRIMARY KEY (api_key, idempotency_key)
-  );
+  ${idempotencyKeysTable("idempotency_keys", ["method", "path"])}
   CREATE INDEX idempotency_keys_created ON idempotency_keys(created);
   `,
   // 2: programs, commission rules, the Stripe integration and the conversion flow, added as a
 // second migration so that databases created before them upgrade in place.
   `
-  CREATE TABLE programs (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-    id           TEXT NOT NULL UNIQUE,
-    account_id   TEXT NOT NULL REFERENCES accounts(id),
-    livemode     INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  ${scopedTable("programs", `
     name         TEXT NOT NULL,
     description  TEXT NOT NULL,
     status       TEXT NOT NULL CHECK (status IN ('draft', 'active', 'paused', 'archived')),
@@ -117,14 +90,10 @@ const MIGRATIONS: readonly string[] = [
     metadata     TEXT NOT NULL,
     created      INTEGER NOT NULL,
     activated_at INTEGER
-  );
+  `)}
   CREATE INDEX programs_scope ON programs(account_id, livemode, seq);
 
-  CREATE TABLE commission_rules (
-    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
-    id               TEXT NOT NULL UNIQUE,
-    account_id       TEXT NOT NULL REFERENCES accounts(id),
-    livemode         INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  ${scopedTable("commission_rules", `
     program_id       TEXT NOT NULL REFERENCES programs(id),
     name             TEXT NOT NULL,
     type             TEXT NOT NULL CHECK (type IN ('percentage', 'flat')),
@@ -138,7 +107,7 @@ const MIGRATIONS: readonly string[] = [
     recurring_months INTEGER,
     metadata         TEXT NOT NULL,
     created          INTEGER NOT NULL
-  );
+  `)}
   CREATE INDEX commission_rules_program ON commission_rules(program_id, seq);
 
   -- One row per account and mode; created on first write. fee_data_override NULL = derived.
@@ -154,11 +123,7 @@ const MIGRATIONS: readonly string[] = [
 
   -- Every request the public Stripe receiver got. livemode = the receiver URL's mode;
   -- event_livemode = what the event claims. processed = 1 only for a valid, first delivery.
-  CREATE TABLE stripe_events (
-    seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
-    id                   TEXT NOT NULL UNIQUE,
-    account_id           TEXT NOT NULL REFERENCES accounts(id),
-    livemode             INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  ${scopedTable("stripe_events", `
     event_id             TEXT,
     type                 TEXT,
     event_livemode       INTEGER,
@@ -167,15 +132,11 @@ const MIGRATIONS: readonly string[] = [
     duplicate_deliveries INTEGER NOT NULL DEFAULT 0,
     error                TEXT,
     received_at          INTEGER NOT NULL
-  );
+  `)}
   CREATE INDEX stripe_events_scope ON stripe_events(account_id, livemode, seq);
   CREATE INDEX stripe_events_event ON stripe_events(account_id, livemode, event_id);
 
-  CREATE TABLE participants (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    id          TEXT NOT NULL UNIQUE,
-    account_id  TEXT NOT NULL REFERENCES accounts(id),
-    livemode    INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  ${scopedTable("participants", `
     program_id  TEXT NOT NULL REFERENCES programs(id),
     email       TEXT NOT NULL,
     name        TEXT NOT NULL,
@@ -183,25 +144,17 @@ const MIGRATIONS: readonly string[] = [
     metadata    TEXT NOT NULL,
     created     INTEGER NOT NULL,
     approved_at INTEGER
-  );
+  `)}
   CREATE INDEX participants_program ON participants(program_id, seq);
 
-  CREATE TABLE clicks (
-    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
-    id             TEXT NOT NULL UNIQUE,
-    account_id     TEXT NOT NULL REFERENCES accounts(id),
-    livemode       INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  ${scopedTable("clicks", `
     program_id     TEXT NOT NULL REFERENCES programs(id),
     participant_id TEXT NOT NULL REFERENCES participants(id),
     url            TEXT NOT NULL,
     created        INTEGER NOT NULL
-  );
+  `)}
 
-  CREATE TABLE conversions (
-    seq               INTEGER PRIMARY KEY AUTOINCREMENT,
-    id                TEXT NOT NULL UNIQUE,
-    account_id        TEXT NOT NULL REFERENCES accounts(id),
-    livemode          INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  ${scopedTable("conversions", `
     program_id        TEXT NOT NULL,
     participant_id    TEXT NOT NULL,
     click_id          TEXT,
@@ -222,17 +175,13 @@ const MIGRATIONS: readonly string[] = [
     fraud_reasons     TEXT NOT NULL DEFAULT '[]',
     metadata          TEXT NOT NULL DEFAULT '{}',
     created           INTEGER NOT NULL
-  );
+  `)}
   CREATE INDEX conversions_scope ON conversions(account_id, livemode, seq);
   CREATE UNIQUE INDEX conversions_external_id ON conversions(account_id, livemode, external_id) WHERE external_id IS NOT NULL;
   CREATE INDEX conversions_payment_intent ON conversions(account_id, livemode, payment_intent);
   CREATE INDEX conversions_click ON conversions(click_id);
 
-  CREATE TABLE commissions (
-    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
-    id              TEXT NOT NULL UNIQUE,
-    account_id      TEXT NOT NULL REFERENCES accounts(id),
-    livemode        INTEGER NOT NULL CHECK (livemode IN (0, 1)),
+  ${scopedTable("commissions", `
     program_id      TEXT NOT NULL,
     participant_id  TEXT NOT NULL,
     conversion_id   TEXT NOT NULL REFERENCES conversions(id),
@@ -246,7 +195,7 @@ const MIGRATIONS: readonly string[] = [
     reason          TEXT,
     created         INTEGER NOT NULL,
     approved_at     INTEGER
-  );
+  `)}
   CREATE INDEX commissions_scope ON commissions(account_id, livemode, seq);
   CREATE INDEX commissions_conversion ON commissions(conversion_id);
   CREATE INDEX commissions_hold ON commissions(status, available_on);
@@ -263,11 +212,7 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, livemode, program_id, customer)
   );
 
-  CREATE TABLE attribution_audit_log (
-    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
-    id              TEXT NOT NULL UNIQUE,
-    account_id      TEXT NOT NULL,
-    livemode        INTEGER NOT NULL,
+  ${scopedTable("attribution_audit_log", `
     type            TEXT NOT NULL,
     message         TEXT NOT NULL,
     conversion_id   TEXT,
@@ -278,20 +223,16 @@ const MIGRATIONS: readonly string[] = [
     customer        TEXT,
     stripe_event_id TEXT,
     created         INTEGER NOT NULL
-  );
+  `, "unchecked")}
   CREATE INDEX attribution_audit_log_scope ON attribution_audit_log(account_id, livemode, seq);
 
-  CREATE TABLE fraud_alerts (
-    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
-    id             TEXT NOT NULL UNIQUE,
-    account_id     TEXT NOT NULL,
-    livemode       INTEGER NOT NULL,
+  ${scopedTable("fraud_alerts", `
     conversion_id  TEXT NOT NULL,
     program_id     TEXT NOT NULL,
     participant_id TEXT NOT NULL,
     reasons        TEXT NOT NULL,
     created        INTEGER NOT NULL
-  );
+  `, "unchecked")}
   CREATE INDEX fraud_alerts_scope ON fraud_alerts(account_id, livemode, seq);
   `,
 ];

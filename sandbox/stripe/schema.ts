@@ -10,6 +10,7 @@
  */
 import type { SandboxDb } from "../db";
 import { applyMigrations, getMeta, setMeta } from "../db";
+import { idempotencyKeysTable } from "../tableSql";
 
 const VERSION_KEY = "stripe_emu_schema_version";
 
@@ -82,16 +83,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX stripe_emu_deliveries_due ON stripe_emu_deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 
-  -- response_status NULL = the first request with this key is still executing.
-  CREATE TABLE stripe_emu_idempotency_keys (
-    api_key         TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    request_hash    TEXT NOT NULL,
-    response_status INTEGER,
-    response_body   TEXT,
-    created         INTEGER NOT NULL,
-    PRIMARY KEY (api_key, idempotency_key)
-  );
+  ${idempotencyKeysTable("stripe_emu_idempotency_keys")}
   `,
 ];
 
