@@ -5,28 +5,8 @@ import { type CommissionBasis, type CommissionRule, type CommissionRuleType, typ
 import type { SandboxDb } from "./db";
 import { invalidRequest, resourceMissing } from "./errors";
 import type { ProgramRow } from "./programs";
+import type { ScopedRow } from "./tableSql";
 import { parseBody } from "./validate";
-
-/** A `commission_rules` row. */
-export interface RuleRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
-  program_id: string;
-  name: string;
-  type: CommissionRuleType;
-  percentage: number | null;
-  flat_amount: number | null;
-  currency: string | null;
-  basis: CommissionBasis;
-  hold_period_days: number;
-  auto_approve: number;
-  applies_to: string;
-  recurring_months: number | null;
-  metadata: string;
-  created: number;
-}
 
 /** A rule's settable fields after validation and defaults: what gets stored. */
 export interface RuleFields {
@@ -41,6 +21,15 @@ export interface RuleFields {
   applies_to: StripeConversionEvent[];
   recurring_months: number | null;
   metadata: Record<string, string>;
+}
+
+/** A `commission_rules` row: the rule's fields as stored (a flag as 0/1, a list and metadata as JSON). */
+export interface RuleRow extends ScopedRow, Omit<RuleFields, "auto_approve" | "applies_to" | "metadata"> {
+  program_id: string;
+  auto_approve: number;
+  applies_to: string;
+  metadata: string;
+  created: number;
 }
 
 /**

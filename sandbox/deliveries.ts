@@ -15,6 +15,7 @@ import { ApiError } from "./errors";
 import { newId } from "./ids";
 import { postWebhook } from "./postWebhook";
 import { RetryWorker } from "./retryWorker";
+import type { ScopedRow } from "./tableSql";
 
 /** How long a receiver may take to answer, milliseconds. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -22,11 +23,7 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 const WORKER_BATCH = 50;
 
 /** A `webhook_deliveries` row. */
-export interface DeliveryRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
+export interface DeliveryRow extends ScopedRow {
   endpoint_id: string;
   event_id: string;
   event_type: string;

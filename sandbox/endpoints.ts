@@ -4,14 +4,11 @@ import { type EndpointStatus, type Mode, type WebhookEndpoint, WebhookEndpointCr
 import type { AuthContext } from "./auth";
 import type { SandboxDb } from "./db";
 import { ApiError, invalidRequest, resourceMissing } from "./errors";
+import type { ScopedRow } from "./tableSql";
 import { parseBody } from "./validate";
 
 /** A `webhook_endpoints` row. */
-export interface EndpointRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
+export interface EndpointRow extends ScopedRow {
   url: string;
   events: string;
   description: string;

@@ -12,6 +12,7 @@ import type { DeliveryService } from "./deliveries";
 import { resourceMissing } from "./errors";
 import { newId } from "./ids";
 import type { ProgramRow } from "./programs";
+import type { ScopedRow } from "./tableSql";
 import { bit } from "./validate";
 
 /** Whose data: an account and a mode. */
@@ -45,11 +46,7 @@ export class Outbox {
 
 // ----- rows and wire objects -----
 
-export interface ParticipantRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
+export interface ParticipantRow extends ScopedRow {
   program_id: string;
   email: string;
   name: string;
@@ -66,11 +63,7 @@ export function participantObject(r: ParticipantRow): Participant {
   };
 }
 
-export interface ClickRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
+export interface ClickRow extends ScopedRow {
   program_id: string;
   participant_id: string;
   url: string;
@@ -81,11 +74,7 @@ export function clickObject(r: ClickRow): Click {
   return { id: r.id, object: "click", livemode: r.livemode === 1, program: r.program_id, partner: r.participant_id, url: r.url, created: r.created };
 }
 
-export interface ConversionRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
+export interface ConversionRow extends ScopedRow {
   program_id: string;
   participant_id: string;
   click_id: string | null;
@@ -120,11 +109,7 @@ export function conversionObject(db: SandboxDb, r: ConversionRow): Conversion {
   };
 }
 
-export interface CommissionRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
+export interface CommissionRow extends ScopedRow {
   program_id: string;
   participant_id: string;
   conversion_id: string;
@@ -148,11 +133,7 @@ export function commissionObject(r: CommissionRow): Commission {
   };
 }
 
-export interface AuditRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
+export interface AuditRow extends ScopedRow {
   type: AttributionDecision;
   message: string;
   conversion_id: string | null;
@@ -173,11 +154,7 @@ export function auditObject(r: AuditRow): AttributionAuditEntry {
   };
 }
 
-export interface FraudAlertRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
+export interface FraudAlertRow extends ScopedRow {
   conversion_id: string;
   program_id: string;
   participant_id: string;

@@ -4,14 +4,11 @@ import type { AuthContext } from "./auth";
 import type { SandboxDb } from "./db";
 import { conflict, resourceMissing } from "./errors";
 import { isStripeConnected } from "./stripeIntegration";
+import type { ScopedRow } from "./tableSql";
 import { parseBody } from "./validate";
 
 /** A `programs` row. */
-export interface ProgramRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
+export interface ProgramRow extends ScopedRow {
   name: string;
   description: string;
   status: ProgramStatus;

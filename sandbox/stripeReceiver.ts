@@ -25,6 +25,7 @@ import type { ProgramRow } from "./programs";
 import { type Route, route } from "./router";
 import type { SandboxServices } from "./services";
 import { feeDataAvailable, getIntegration } from "./stripeIntegration";
+import type { ScopedRow } from "./tableSql";
 import { bit } from "./validate";
 
 /** Name of Stripe's signature header. */
@@ -33,11 +34,7 @@ export const STRIPE_SIGNATURE_HEADER = "Stripe-Signature";
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
 /** A `stripe_events` row. */
-export interface StripeEventRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  livemode: number;
+export interface StripeEventRow extends ScopedRow {
   event_id: string | null;
   type: string | null;
   event_livemode: number | null;

@@ -62,3 +62,11 @@ export function idempotencyKeysTable(name: string, requestColumns: readonly stri
   ];
   return createTable(name, columns, ["PRIMARY KEY (api_key, idempotency_key)"]);
 }
+
+/** The columns `scopedTable` starts a table with, as a row type reads them (`livemode` 0 or 1). */
+export interface ScopedRow {
+  seq: number;
+  id: string;
+  account_id: string;
+  livemode: number;
+}
