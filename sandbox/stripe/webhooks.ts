@@ -51,24 +51,8 @@ interface DeliveryRow {
   event_id: string;
   event_type: string;
   url: string;
+  /** The exact bytes every attempt sends; kept out of the log, which is read for its outcome. */
   body: string;
-  status: "pending" | "succeeded" | "failed";
-  attempts: number;
-  response_status: number | null;
-  last_error: string | null;
-  next_attempt_at: number | null;
-  created: number;
-}
-
-/** A delivery as `GET /_stripe/deliveries` shows it (the log; not a Stripe object). */
-export interface StripeDelivery {
-  id: string;
-  object: "stripe_delivery";
-  livemode: boolean;
-  endpoint: string;
-  event: string;
-  event_type: string;
-  url: string;
   status: "pending" | "succeeded" | "failed";
   attempts: number;
   response_status: number | null;
@@ -78,22 +62,20 @@ export interface StripeDelivery {
   created: number;
 }
 
+/**
+ * A delivery as `GET /_stripe/deliveries` shows it (the log; not a Stripe object): its row without
+ * the storage details, with `livemode` a boolean and the endpoint and event named like Stripe's.
+ */
+export interface StripeDelivery extends Omit<DeliveryRow, "seq" | "livemode" | "endpoint_id" | "event_id" | "body"> {
+  object: "stripe_delivery";
+  livemode: boolean;
+  endpoint: string;
+  event: string;
+}
+
 function deliveryObject(row: DeliveryRow): StripeDelivery {
-  return {
-    id: row.id,
-    object: "stripe_delivery",
-    livemode: row.livemode === 1,
-    endpoint: row.endpoint_id,
-    event: row.event_id,
-    event_type: row.event_type,
-    url: row.url,
-    status: row.status,
-    attempts: row.attempts,
-    response_status: row.response_status,
-    last_error: row.last_error,
-    next_attempt_at: row.next_attempt_at,
-    created: row.created,
-  };
+  const { seq: _seq, id, livemode, endpoint_id, event_id, body: _body, ...outcome } = row;
+  return { id, object: "stripe_delivery", livemode: livemode === 1, endpoint: endpoint_id, event: event_id, ...outcome };
 }
 
 /** `t=…,v1=…` for a body, as Stripe signs. */
