@@ -33,6 +33,37 @@ export interface SqlCondition {
   args: unknown[];
 }
 
+/** Where a page starts: just older than the cursor row (`starting_after`) or just newer (`ending_before`). */
+export interface PageCursor {
+  seq: number;
+  side: "after" | "before";
+}
+
+/**
+ * `seq` of row `id` of `table` within `scope`, undefined when there is none there: a cursor must be
+ * visible in the caller's scope, otherwise a test key could probe live ids.
+ */
+export function cursorSeq(db: SandboxDb, table: string, id: string, scope: SqlCondition): number | undefined {
+  const row = db.prepare(`SELECT seq FROM ${table} WHERE id = ? AND (${scope.where})`).get(id, ...scope.args) as { seq: number } | undefined;
+  return row?.seq;
+}
+
+/**
+ * One page of the rows of `table` in `scope` that match `filter`, newest first, and whether more
+ * follow beyond it (older ones, or newer ones for a `before` cursor). Both the Selgeo API and the
+ * Stripe emulator page this way; they differ only in their parameters and errors.
+ */
+export function pageRows<Row>(db: SandboxDb, table: string, scope: SqlCondition, filter: SqlCondition, limit: number, cursor?: PageCursor): { rows: Row[]; hasMore: boolean } {
+  const newer = cursor?.side === "before";
+  const cursorSql = cursor === undefined ? "" : newer ? " AND seq > ?" : " AND seq < ?";
+  // The page just newer than a `before` cursor is read oldest first, then returned newest first.
+  const rows = db
+    .prepare(`SELECT * FROM ${table} WHERE (${scope.where}) AND (${filter.where})${cursorSql} ORDER BY seq ${newer ? "ASC" : "DESC"} LIMIT ?`)
+    .all(...scope.args, ...filter.args, ...(cursor === undefined ? [] : [cursor.seq]), limit + 1) as Row[];
+  const page = rows.slice(0, limit);
+  return { rows: newer ? page.reverse() : page, hasMore: rows.length > limit };
+}
+
 /**
  * Lists rows of `table` within a scope (account and mode), optionally filtered, newest first.
  * The cursor only has to exist in the scope, not match the filter: a delivery whose status
@@ -48,19 +79,14 @@ export function listPage<Row, T>(
 ): ListPage<T> {
   const limit = parseLimit(query);
   const startingAfter = query.get("starting_after");
-  let cursorSql = "";
-  const cursorArgs: unknown[] = [];
+  let cursor: PageCursor | undefined;
   if (startingAfter !== null) {
-    // The cursor must be visible in the same scope: otherwise a test key could probe live ids.
-    const cursor = db.prepare(`SELECT seq FROM ${table} WHERE id = ? AND ${scope.where}`).get(startingAfter, ...scope.args) as { seq: number } | undefined;
-    if (!cursor) {
+    const seq = cursorSeq(db, table, startingAfter, scope);
+    if (seq === undefined) {
       throw invalidRequest("resource_missing", `starting_after '${startingAfter}' is not an object of this list (wrong id, or other mode).`, "starting_after");
     }
-    cursorSql = " AND seq < ?";
-    cursorArgs.push(cursor.seq);
+    cursor = { seq, side: "after" };
   }
-  const rows = db
-    .prepare(`SELECT * FROM ${table} WHERE (${scope.where}) AND (${filter.where})${cursorSql} ORDER BY seq DESC LIMIT ?`)
-    .all(...scope.args, ...filter.args, ...cursorArgs, limit + 1) as Row[];
-  return { object: "list", data: rows.slice(0, limit).map(toObject), has_more: rows.length > limit };
+  const { rows, hasMore } = pageRows<Row>(db, table, scope, filter, limit, cursor);
+  return { object: "list", data: rows.map(toObject), has_more: hasMore };
 }

@@ -135,7 +135,7 @@ export function deleteEndpoint(db: SandboxDb, auth: StripeAuth, id: string): Rec
 /** `GET /v1/webhook_endpoints`. */
 export function listEndpoints(db: SandboxDb, auth: StripeAuth, query: FormObject): StripeList {
   rejectUnknownParams(query, ["ending_before", "expand", "limit", "starting_after"]);
-  return listPage<StripeEndpointRow>(db, "stripe_emu_webhook_endpoints", "webhook endpoint", auth.livemode, query, "/v1/webhook_endpoints", (r) => endpointObject(r));
+  return listPage<StripeEndpointRow>(db, { table: "stripe_emu_webhook_endpoints", kind: "webhook endpoint", url: "/v1/webhook_endpoints", toObject: (r) => endpointObject(r) }, auth.livemode, query);
 }
 
 function validUrl(url: string, livemode: boolean): string {

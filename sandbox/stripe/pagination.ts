@@ -4,6 +4,7 @@
  * the table's `seq`, which never ties, so stripe-node's auto-pagination never skips or repeats.
  */
 import type { SandboxDb } from "../db";
+import { type PageCursor, type SqlCondition, cursorSeq, pageRows } from "../pagination";
 import { invalidParam } from "./errors";
 import type { FormObject } from "./form";
 import { optionalString } from "./form";
@@ -14,12 +15,6 @@ export interface StripeList {
   data: unknown[];
   has_more: boolean;
   url: string;
-}
-
-/** A SQL condition written in code (never from input) and its parameters. */
-export interface SqlFilter {
-  where: string;
-  args: unknown[];
 }
 
 /** Parses `limit` like Stripe (integer 1..100, default 10). */
@@ -33,43 +28,32 @@ export function parseLimit(query: FormObject): number {
   return n;
 }
 
-/** One page of `table` (which has `seq`, `id`, `livemode`) in the caller's mode. */
-export function listPage<Row>(
-  db: SandboxDb,
-  table: string,
-  kind: string,
-  livemode: boolean,
-  query: FormObject,
-  url: string,
-  toObject: (row: Row) => unknown,
-  filter: SqlFilter = { where: "1 = 1", args: [] },
-): StripeList {
+/** What a Stripe list route lists: a table (with `seq`, `id`, `livemode`), named for errors and for the list's `url`. */
+export interface StripeListSource<Row> {
+  table: string;
+  /** The object's name in a "No such …" error, e.g. `webhook endpoint`. */
+  kind: string;
+  url: string;
+  toObject: (row: Row) => unknown;
+}
+
+/** One page of `source` in the caller's mode, `filter` narrowing it (the cursor only has to be in the mode). */
+export function listPage<Row>(db: SandboxDb, source: StripeListSource<Row>, livemode: boolean, query: FormObject, filter: SqlCondition = { where: "1 = 1", args: [] }): StripeList {
+  const { table, kind, url, toObject } = source;
   const limit = parseLimit(query);
   const after = optionalString(query, "starting_after");
   const before = optionalString(query, "ending_before");
   if (after !== undefined && before !== undefined) {
     throw invalidParam("You may only specify one of these parameters: ending_before, starting_after.", "ending_before");
   }
-  const mode = livemode ? 1 : 0;
-  const cursorSeq = (id: string, param: string): number => {
-    // The cursor must be in the caller's mode: a test key must not probe live ids.
-    const row = db.prepare(`SELECT seq FROM ${table} WHERE id = ? AND livemode = ?`).get(id, mode) as { seq: number } | undefined;
-    if (!row) throw invalidParam(`No such ${kind}: '${id}'`, param, "resource_missing");
-    return row.seq;
+  const scope = { where: "livemode = ?", args: [livemode ? 1 : 0] };
+  const cursorAt = (id: string, side: PageCursor["side"]): PageCursor => {
+    const seq = cursorSeq(db, table, id, scope);
+    const param = side === "before" ? "ending_before" : "starting_after";
+    if (seq === undefined) throw invalidParam(`No such ${kind}: '${id}'`, param, "resource_missing");
+    return { seq, side };
   };
-  let rows: Row[];
-  if (before !== undefined) {
-    // The page just newer than the cursor, still returned newest first.
-    rows = db
-      .prepare(`SELECT * FROM ${table} WHERE livemode = ? AND (${filter.where}) AND seq > ? ORDER BY seq ASC LIMIT ?`)
-      .all(mode, ...filter.args, cursorSeq(before, "ending_before"), limit + 1) as Row[];
-    const hasMore = rows.length > limit;
-    return { object: "list", data: rows.slice(0, limit).reverse().map(toObject), has_more: hasMore, url };
-  }
-  const afterSql = after !== undefined ? " AND seq < ?" : "";
-  const afterArgs = after !== undefined ? [cursorSeq(after, "starting_after")] : [];
-  rows = db
-    .prepare(`SELECT * FROM ${table} WHERE livemode = ? AND (${filter.where})${afterSql} ORDER BY seq DESC LIMIT ?`)
-    .all(mode, ...filter.args, ...afterArgs, limit + 1) as Row[];
-  return { object: "list", data: rows.slice(0, limit).map(toObject), has_more: rows.length > limit, url };
+  const cursor = before !== undefined ? cursorAt(before, "before") : after !== undefined ? cursorAt(after, "after") : undefined;
+  const { rows, hasMore } = pageRows<Row>(db, table, scope, filter, limit, cursor);
+  return { object: "list", data: rows.map(toObject), has_more: hasMore, url };
 }

@@ -215,7 +215,8 @@ function apiRoutes(db: SandboxDb, clock: SandboxClock): StripeRoute[] {
         rejectUnknownParams(query, ["ending_before", "expand", "limit", "starting_after", "type"]);
         const type = optionalString(query, "type");
         const filter = type === undefined ? undefined : { where: "type = ?", args: [type] };
-        return listPage<{ data: string }>(db, "stripe_emu_events", "event", auth.livemode, query, "/v1/events", (r) => JSON.parse(r.data), filter);
+        const events = { table: "stripe_emu_events", kind: "event", url: "/v1/events", toObject: (r: { data: string }) => JSON.parse(r.data) as StripeEvent };
+        return listPage(db, events, auth.livemode, query, filter);
       },
     },
     {
