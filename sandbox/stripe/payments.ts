@@ -321,6 +321,8 @@ export class StripePayments {
 export function testEventObject(type: string, livemode: boolean, now: number): Record<string, unknown> {
   const zeros = "0".repeat(14);
   const metadata = { stripe_emulator_test_event: "true" };
+  // Every object of a sale: the same fake customer, paying in usd.
+  const sale = { created: now, currency: "usd", customer: `cus_${zeros}`, livemode, metadata };
   const base = type.startsWith("customer.subscription.") ? "subscription" : type.split(".")[0];
   switch (base) {
     case "checkout":
@@ -330,11 +332,7 @@ export function testEventObject(type: string, livemode: boolean, now: number): R
         amount_subtotal: 2000,
         amount_total: 2000,
         client_reference_id: null,
-        created: now,
-        currency: "usd",
-        customer: `cus_${zeros}`,
-        livemode,
-        metadata,
+        ...sale,
         mode: "payment",
         payment_intent: `pi_${zeros}`,
         payment_status: "paid",
@@ -349,11 +347,7 @@ export function testEventObject(type: string, livemode: boolean, now: number): R
         amount_due: 2000,
         amount_paid: 2000,
         amount_remaining: 0,
-        created: now,
-        currency: "usd",
-        customer: `cus_${zeros}`,
-        livemode,
-        metadata,
+        ...sale,
         payment_intent: `pi_${zeros}`,
         status: "paid",
         subscription: null,
@@ -366,20 +360,16 @@ export function testEventObject(type: string, livemode: boolean, now: number): R
         amount: 2000,
         amount_captured: 2000,
         amount_refunded: type === "charge.refunded" ? 2000 : 0,
-        created: now,
-        currency: "usd",
-        customer: `cus_${zeros}`,
-        livemode,
-        metadata,
+        ...sale,
         paid: true,
         payment_intent: `pi_${zeros}`,
         refunded: type === "charge.refunded",
         status: "succeeded",
       };
     case "payment_intent":
-      return { id: `pi_${zeros}`, object: "payment_intent", amount: 2000, created: now, currency: "usd", customer: `cus_${zeros}`, livemode, metadata, status: "succeeded" };
+      return { id: `pi_${zeros}`, object: "payment_intent", amount: 2000, ...sale, status: "succeeded" };
     case "subscription":
-      return { id: `sub_${zeros}`, object: "subscription", created: now, currency: "usd", customer: `cus_${zeros}`, livemode, metadata, status: "active" };
+      return { id: `sub_${zeros}`, object: "subscription", ...sale, status: "active" };
     case "customer":
       return { id: `cus_${zeros}`, object: "customer", created: now, email: null, livemode, metadata, name: null };
     default:
