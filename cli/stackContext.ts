@@ -4,7 +4,6 @@
  * `pulumi config --json`), the Selgeo key resolved the way the providers resolve it (config value,
  * SELGEO_SECRET_KEY, or an `awssm://` reference), and a SelgeoClient for it.
  */
-import { spawn } from "node:child_process";
 import path from "node:path";
 import type Stripe from "stripe";
 import {
@@ -20,7 +19,7 @@ import {
 } from "@selgeo-golive/runtime";
 import { readSharedDeclaration, withSharedDeclaration } from "../config/declaration";
 import { checkpointHint } from "./checkpointHealth";
-import { pulumiPath, resolvePulumi } from "./pulumiCli";
+import { pulumiPath, resolvePulumi, runProcess, type CliResult } from "./pulumiCli";
 import { passphraseProblem } from "./stackErrors";
 import { assertStackFileLoadable } from "./stackFile";
 
@@ -88,7 +87,7 @@ export interface StackContext {
 }
 
 /** Runs the chosen Pulumi CLI (`resolvePulumi`) with the same environment conventions as PulumiWorkspace. */
-export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "backendUrl">): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "backendUrl">): Promise<CliResult> {
   const cli = resolvePulumi();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -98,15 +97,7 @@ export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "
     NO_COLOR: "1",
     ...(a.backendUrl ? { PULUMI_BACKEND_URL: a.backendUrl } : {}),
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(cli.bin, [...args, "--stack", a.stack, "--non-interactive"], { cwd: a.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return runProcess(cli.bin, [...args, "--stack", a.stack, "--non-interactive"], { cwd: a.cwd, env });
 }
 
 async function pulumiJson(args: string[], a: StackArgs): Promise<unknown> {
