@@ -194,3 +194,36 @@ export function renderRows(rows: Array<{ label: string; status: CheckStatus; evi
   const sw = Math.max(...rows.map((r) => mark[r.status].length));
   return rows.map((r) => `${r.label.padEnd(w)}  ${mark[r.status].padEnd(sw)}  ${r.evidence}`).join("\n") + "\n";
 }
+
+/** How a stack report (`golive verify`, `golive checklist`) builds and prints its rows. */
+export interface StackReport<T extends { status: CheckStatus; evidence: string }> {
+  /** The command's name, for the header line. */
+  command: string;
+  /** Builds the rows on the loaded stack. */
+  build(ctx: StackContext): Promise<T[]>;
+  /** What --json prints. */
+  json(rows: T[], failed: T[], args: StackArgs, ctx: StackContext): unknown;
+  /** A row's label in the table. */
+  label(row: T): string;
+  /** The line under the table. */
+  summary(rows: T[], failed: T[]): string;
+}
+
+/**
+ * Runs a stack report on the stack `argv` names: JSON with --json, else a header, the table and the
+ * summary line. Resolves to the exit code: 1 when a row failed.
+ */
+export async function runStackReport<T extends { status: CheckStatus; evidence: string }>(argv: string[], report: StackReport<T>): Promise<number> {
+  const args = parseStackArgs(argv);
+  const ctx = await loadStackContext(args);
+  const rows = await report.build(ctx);
+  const failed = rows.filter((r) => r.status === "failed");
+  if (args.json) {
+    process.stdout.write(JSON.stringify(report.json(rows, failed, args, ctx), null, 2) + "\n");
+  } else {
+    process.stdout.write(`golive ${report.command}: stack ${args.stack} (${ctx.mode} mode)\n`);
+    process.stdout.write(renderRows(rows.map((r) => ({ label: report.label(r), status: r.status, evidence: r.evidence }))));
+    process.stdout.write(report.summary(rows, failed));
+  }
+  return failed.length ? 1 : 0;
+}
