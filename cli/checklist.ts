@@ -17,7 +17,7 @@ import {
   type WebhookDelivery,
 } from "@selgeo-golive/runtime";
 import { settingsFailure } from "./stackErrors";
-import { listAll, loadStackContext, parseStackArgs, renderRows, type CheckStatus, type StackContext } from "./stackContext";
+import { listAll, runStackReport, type CheckStatus, type StackContext } from "./stackContext";
 
 /** One checklist line. */
 export interface ChecklistItem {
@@ -251,17 +251,14 @@ function iso(unix: number): string {
 
 /** The `golive checklist` command; resolves to the exit code. */
 export async function checklistCommand(argv: string[]): Promise<number> {
-  const args = parseStackArgs(argv);
-  const ctx = await loadStackContext(args);
-  const items = await buildChecklist(ctx);
-  const failed = items.filter((i) => i.status === "failed");
-  if (args.json) {
-    process.stdout.write(JSON.stringify(items, null, 2) + "\n");
-  } else {
-    process.stdout.write(`golive checklist: stack ${args.stack} (${ctx.mode} mode)\n`);
-    process.stdout.write(renderRows(items.map((i) => ({ label: `${i.item.padStart(2)} ${i.title}`, status: i.status, evidence: i.evidence }))));
-    const att = items.filter((i) => i.status === "needs_attention").length;
-    process.stdout.write(failed.length ? `checklist: ${failed.length} item(s) FAILED, ${att} need attention\n` : `checklist: nothing failed; ${att} item(s) need attention\n`);
-  }
-  return failed.length ? 1 : 0;
+  return runStackReport(argv, {
+    command: "checklist",
+    build: buildChecklist,
+    json: (items) => items,
+    label: (i) => `${i.item.padStart(2)} ${i.title}`,
+    summary: (items, failed) => {
+      const att = items.filter((i) => i.status === "needs_attention").length;
+      return failed.length ? `checklist: ${failed.length} item(s) FAILED, ${att} need attention\n` : `checklist: nothing failed; ${att} item(s) need attention\n`;
+    },
+  });
 }

@@ -106,45 +106,39 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** A command's entry point: its arguments in, the process exit code out. */
+type Command = (argv: string[]) => number | Promise<number>;
+
+async function sandboxCommand(argv: string[]): Promise<number> {
+  await (await import("../sandbox/main")).runSandboxCommand(argv);
+  // runSandboxCommand sets process.exitCode itself when shutdown fails; keep it.
+  return typeof process.exitCode === "number" ? process.exitCode : 0;
+}
+
+/** Every command, in USAGE's order; a command's module is loaded only when it runs. */
+export const COMMANDS: ReadonlyMap<string, () => Promise<Command>> = new Map<string, () => Promise<Command>>([
+  ["doctor", async () => (await import("./doctor")).doctorCommand],
+  ["sandbox", async () => sandboxCommand],
+  ["demo", async () => (await import("./demo")).demoCommand],
+  ["rehearse", async () => (await import("./rehearse")).rehearseCommand],
+  ["scan-keys", async () => (await import("./scanKeys")).scanKeysCommand],
+  ["drift", async () => (await import("./drift")).driftCommand],
+  ["monitor", async () => (await import("./monitor")).monitorCommand],
+  ["diff-stacks", async () => (await import("./diffStacks")).diffStacksCommand],
+  ["review", async () => (await import("./review")).reviewCommand],
+  ["flow", async () => (await import("./flow")).flowCommand],
+  ["verify", async () => (await import("./verify")).verifyCommand],
+  ["checklist", async () => (await import("./checklist")).checklistCommand],
+  ["cleanup-test", async () => (await import("./cleanupTest")).cleanupTestCommand],
+]);
+
 async function runCommand(command: string | undefined, rest: string[]): Promise<number> {
-  switch (command) {
-    case "doctor":
-      return (await import("./doctor")).doctorCommand(rest);
-    case "sandbox":
-      await (await import("../sandbox/main")).runSandboxCommand(rest);
-      // runSandboxCommand sets process.exitCode itself when shutdown fails; keep it.
-      return typeof process.exitCode === "number" ? process.exitCode : 0;
-    case "demo":
-      return (await import("./demo")).demoCommand(rest);
-    case "rehearse":
-      return (await import("./rehearse")).rehearseCommand(rest);
-    case "scan-keys":
-      return (await import("./scanKeys")).scanKeysCommand(rest);
-    case "drift":
-      return (await import("./drift")).driftCommand(rest);
-    case "monitor":
-      return (await import("./monitor")).monitorCommand(rest);
-    case "diff-stacks":
-      return (await import("./diffStacks")).diffStacksCommand(rest);
-    case "review":
-      return (await import("./review")).reviewCommand(rest);
-    // stack commands: verify, checklist, cleanup-test
-    case "verify":
-      return (await import("./verify")).verifyCommand(rest);
-    case "flow":
-      return (await import("./flow")).flowCommand(rest);
-    case "checklist":
-      return (await import("./checklist")).checklistCommand(rest);
-    case "cleanup-test":
-      return (await import("./cleanupTest")).cleanupTestCommand(rest);
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(USAGE);
-      return command === undefined ? 1 : 0;
-    default:
-      process.stderr.write(`golive: unknown command "${command}"\n\n${USAGE}`);
-      return 1;
+  const load = command === undefined ? undefined : COMMANDS.get(command);
+  if (load) return (await load())(rest);
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(USAGE);
+    return command === undefined ? 1 : 0;
   }
+  process.stderr.write(`golive: unknown command "${command}"\n\n${USAGE}`);
+  return 1;
 }

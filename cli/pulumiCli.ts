@@ -178,6 +178,19 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Runs `cmd args` without a terminal (stdin closed) and collects its output; a process killed by a signal exits 1. */
+export function runProcess(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
 /** Options for a throwaway (or kept) stack workspace. */
 export interface WorkspaceOptions {
   stack: string;

@@ -4,7 +4,6 @@
  * `pulumi config --json`), the Selgeo key resolved the way the providers resolve it (config value,
  * SELGEO_SECRET_KEY, or an `awssm://` reference), and a SelgeoClient for it.
  */
-import { spawn } from "node:child_process";
 import path from "node:path";
 import type Stripe from "stripe";
 import {
@@ -20,7 +19,7 @@ import {
 } from "@selgeo-golive/runtime";
 import { readSharedDeclaration, withSharedDeclaration } from "../config/declaration";
 import { checkpointHint } from "./checkpointHealth";
-import { pulumiPath, resolvePulumi } from "./pulumiCli";
+import { pulumiPath, resolvePulumi, runProcess, type CliResult } from "./pulumiCli";
 import { passphraseProblem } from "./stackErrors";
 import { assertStackFileLoadable } from "./stackFile";
 
@@ -88,7 +87,7 @@ export interface StackContext {
 }
 
 /** Runs the chosen Pulumi CLI (`resolvePulumi`) with the same environment conventions as PulumiWorkspace. */
-export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "backendUrl">): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "backendUrl">): Promise<CliResult> {
   const cli = resolvePulumi();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -98,15 +97,7 @@ export function runPulumi(args: string[], a: Pick<StackArgs, "stack" | "cwd" | "
     NO_COLOR: "1",
     ...(a.backendUrl ? { PULUMI_BACKEND_URL: a.backendUrl } : {}),
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(cli.bin, [...args, "--stack", a.stack, "--non-interactive"], { cwd: a.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return runProcess(cli.bin, [...args, "--stack", a.stack, "--non-interactive"], { cwd: a.cwd, env });
 }
 
 async function pulumiJson(args: string[], a: StackArgs): Promise<unknown> {
@@ -202,4 +193,37 @@ export function renderRows(rows: Array<{ label: string; status: CheckStatus; evi
   const w = Math.max(...rows.map((r) => r.label.length), 4);
   const sw = Math.max(...rows.map((r) => mark[r.status].length));
   return rows.map((r) => `${r.label.padEnd(w)}  ${mark[r.status].padEnd(sw)}  ${r.evidence}`).join("\n") + "\n";
+}
+
+/** How a stack report (`golive verify`, `golive checklist`) builds and prints its rows. */
+export interface StackReport<T extends { status: CheckStatus; evidence: string }> {
+  /** The command's name, for the header line. */
+  command: string;
+  /** Builds the rows on the loaded stack. */
+  build(ctx: StackContext): Promise<T[]>;
+  /** What --json prints. */
+  json(rows: T[], failed: T[], args: StackArgs, ctx: StackContext): unknown;
+  /** A row's label in the table. */
+  label(row: T): string;
+  /** The line under the table. */
+  summary(rows: T[], failed: T[]): string;
+}
+
+/**
+ * Runs a stack report on the stack `argv` names: JSON with --json, else a header, the table and the
+ * summary line. Resolves to the exit code: 1 when a row failed.
+ */
+export async function runStackReport<T extends { status: CheckStatus; evidence: string }>(argv: string[], report: StackReport<T>): Promise<number> {
+  const args = parseStackArgs(argv);
+  const ctx = await loadStackContext(args);
+  const rows = await report.build(ctx);
+  const failed = rows.filter((r) => r.status === "failed");
+  if (args.json) {
+    process.stdout.write(JSON.stringify(report.json(rows, failed, args, ctx), null, 2) + "\n");
+  } else {
+    process.stdout.write(`golive ${report.command}: stack ${args.stack} (${ctx.mode} mode)\n`);
+    process.stdout.write(renderRows(rows.map((r) => ({ label: report.label(r), status: r.status, evidence: r.evidence }))));
+    process.stdout.write(report.summary(rows, failed));
+  }
+  return failed.length ? 1 : 0;
 }

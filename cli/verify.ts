@@ -31,7 +31,7 @@ import {
   WEBHOOK_SECRET_PATTERN,
 } from "@selgeo-golive/runtime";
 import { settingsFailure } from "./stackErrors";
-import { loadStackContext, parseStackArgs, renderRows, type CheckStatus, type StackContext } from "./stackContext";
+import { runStackReport, type CheckStatus, type StackContext } from "./stackContext";
 
 /** One verification result. */
 export interface VerifyCheck {
@@ -198,20 +198,15 @@ function short(arn: string): string {
 
 /** The `golive verify` command; resolves to the exit code. */
 export async function verifyCommand(argv: string[]): Promise<number> {
-  const args = parseStackArgs(argv);
-  const ctx = await loadStackContext(args);
-  const checks = await runVerification(ctx);
-  const failed = checks.filter((c) => c.status === "failed");
-  if (args.json) {
-    process.stdout.write(JSON.stringify({ stack: args.stack, mode: ctx.mode, passed: failed.length === 0, checks }, null, 2) + "\n");
-  } else {
-    process.stdout.write(`golive verify: stack ${args.stack} (${ctx.mode} mode)\n`);
-    process.stdout.write(renderRows(checks.map((c) => ({ label: `${c.check} [${c.target}]`, status: c.status, evidence: c.evidence }))));
-    process.stdout.write(
+  const label = (c: VerifyCheck) => `${c.check} [${c.target}]`;
+  return runStackReport(argv, {
+    command: "verify",
+    build: runVerification,
+    json: (checks, failed, args, ctx) => ({ stack: args.stack, mode: ctx.mode, passed: failed.length === 0, checks }),
+    label,
+    summary: (checks, failed) =>
       failed.length === 0
         ? `verification passed: ${checks.filter((c) => c.status === "passed").length} check(s)\n`
-        : `verification FAILED: ${failed.map((c) => `${c.check} [${c.target}]`).join(", ")}\n`,
-    );
-  }
-  return failed.length === 0 ? 0 : 1;
+        : `verification FAILED: ${failed.map(label).join(", ")}\n`,
+  });
 }

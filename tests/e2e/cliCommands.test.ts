@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { secrets as runtimeSecrets } from "@selgeo-golive/runtime";
-import { signedWith, useRehearsal } from "./helpers/rehearsal";
+import { goLiveConfig, signedWith, useRehearsal } from "./helpers/rehearsal";
 
 const { readGeneratedSecret } = runtimeSecrets;
 
@@ -22,20 +22,11 @@ const rig = useRehearsal({
     return signedWith(d, secrets.get(d.path)) ? 200 : 400;
   },
   stack: "clicmd",
-  config: ({ sandbox, receiver }) => ({
-    "selgeo:mode": "test",
-    "selgeo:apiUrl": sandbox.url,
-    "selgeo:stripeApiUrl": sandbox.stripeUrl,
-    "selgeo:webhookEndpoints": {
-      orders: {
-        url: `${receiver.url}/orders`,
-        events: ["conversion.created", "commission.created", "commission.refunded", "conversion.fraud_detected", "participant.approved"],
-      },
-    },
-    "selgeo:stripe": {},
-    "selgeo:program": { name: "Acme Partners", status: "active" },
-    "selgeo:commissionRules": { standard: { type: "percentage", percentage: 20, holdPeriodDays: 0, autoApprove: true } },
-  }),
+  config: (r) =>
+    goLiveConfig(r, {
+      events: ["conversion.created", "commission.created", "commission.refunded", "conversion.fraud_detected", "participant.approved"],
+      commissionRules: { standard: { type: "percentage", percentage: 20, holdPeriodDays: 0, autoApprove: true } },
+    }),
   up: true,
 });
 const api = (method: string, p: string, body?: unknown, key?: string) => rig.api(method, p, body, key);

@@ -5,20 +5,18 @@
  * `--landing`, or a partner to create with nobody to ask and no `--yes`, is refused before any write.
  */
 import { describe, expect, it } from "vitest";
-import { useRehearsal } from "./helpers/rehearsal";
+import { goLiveConfig, useRehearsal } from "./helpers/rehearsal";
 
 const rig = useRehearsal({
   receiver: true,
   stack: "flow",
-  config: ({ sandbox, receiver }) => ({
-    "selgeo:mode": "test",
-    "selgeo:apiUrl": sandbox.url,
-    "selgeo:stripeApiUrl": sandbox.stripeUrl,
-    "selgeo:webhookEndpoints": { orders: { url: `${receiver.url}/hooks`, events: ["conversion.created", "commission.created", "commission.refunded"] } },
-    "selgeo:stripe": {},
-    "selgeo:program": { name: "Flow", status: "active" },
-    "selgeo:commissionRules": { standard: { type: "percentage", percentage: 10 } },
-  }),
+  config: (r) =>
+    goLiveConfig(r, {
+      events: ["conversion.created", "commission.created", "commission.refunded"],
+      path: "/hooks",
+      programName: "Flow",
+      commissionRules: { standard: { type: "percentage", percentage: 10 } },
+    }),
   up: true,
 });
 

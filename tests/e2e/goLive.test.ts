@@ -8,7 +8,7 @@ import type Stripe from "stripe";
 import { beforeAll, describe, expect, it } from "vitest";
 import { secrets as runtimeSecrets } from "@selgeo-golive/runtime";
 import { stripeFor } from "../contract/sandbox/stripe/helpers";
-import { signedWith, useRehearsal, waitFor } from "./helpers/rehearsal";
+import { goLiveConfig, signedWith, useRehearsal, waitFor } from "./helpers/rehearsal";
 
 const { readGeneratedSecret } = runtimeSecrets;
 
@@ -24,24 +24,15 @@ const rig = useRehearsal(
       return verified ? 200 : 400;
     },
     stack: "golive",
-    config: ({ sandbox, receiver }) => ({
-      "selgeo:mode": "test",
-      "selgeo:apiUrl": sandbox.url,
-      "selgeo:stripeApiUrl": sandbox.stripeUrl,
-      "selgeo:publishableKey": sandbox.info.keys.test.pk,
-      "selgeo:webhookEndpoints": {
-        orders: {
-          url: `${receiver.url}/orders`,
-          events: ["conversion.created", "commission.created", "commission.refunded", "conversion.fraud_detected", "participant.approved"],
+    config: (r) =>
+      goLiveConfig(r, {
+        events: ["conversion.created", "commission.created", "commission.refunded", "conversion.fraud_detected", "participant.approved"],
+        commissionRules: {
+          standard: { type: "percentage", percentage: 20, holdPeriodDays: 0, autoApprove: true },
+          launch: { type: "flat", flatAmount: 500, currency: "usd", appliesTo: ["checkout.session.completed"] },
         },
-      },
-      "selgeo:stripe": {},
-      "selgeo:program": { name: "Acme Partners", status: "active" },
-      "selgeo:commissionRules": {
-        standard: { type: "percentage", percentage: 20, holdPeriodDays: 0, autoApprove: true },
-        launch: { type: "flat", flatAmount: 500, currency: "usd", appliesTo: ["checkout.session.completed"] },
-      },
-    }),
+        extra: { "selgeo:publishableKey": r.sandbox.info.keys.test.pk },
+      }),
   },
   180_000,
 );

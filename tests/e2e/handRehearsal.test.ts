@@ -16,9 +16,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../sandbox/moto";
-import { REPO_ROOT } from "../../cli/pulumiCli";
+import { REPO_ROOT, runProcess, type CliResult } from "../../cli/pulumiCli";
 
-type Run = { code: number; stdout: string; stderr: string };
+type Run = CliResult;
 
 const root = mkdtempSync(path.join(tmpdir(), "golive-hand-"));
 const project = path.join(root, "project");
@@ -41,17 +41,7 @@ function cleanShellEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> => runProcess(cmd, args, { cwd: project, env });
 
 const golive = (args: string[], env: NodeJS.ProcessEnv) => run(process.execPath, [path.join(REPO_ROOT, "bin", "golive.js"), ...args], env);
 const pulumi = (args: string[], env: NodeJS.ProcessEnv) => run("pulumi", [...args, "--non-interactive"], env);

@@ -4,7 +4,7 @@
  * attention (3) after a fraud alert; failing (4) once a real delivery fails.
  */
 import { describe, expect, it } from "vitest";
-import { useRehearsal, verifyFromSecretsManager } from "./helpers/rehearsal";
+import { goLiveConfig, useRehearsal, verifyFromSecretsManager } from "./helpers/rehearsal";
 
 /** How the receiver answers: verify signatures (a good receiver) or fail with 500. */
 let receiverMode: "verify" | "500" = "verify";
@@ -12,16 +12,13 @@ let receiverMode: "verify" | "500" = "verify";
 const rig = useRehearsal({
   receiver: (d) => (receiverMode === "500" ? 500 : verifyFromSecretsManager(rig.moto, "mon", "orders")(d)),
   stack: "mon",
-  config: ({ sandbox, receiver }) => ({
-    "selgeo:mode": "test",
-    "selgeo:apiUrl": sandbox.url,
-    "selgeo:stripeApiUrl": sandbox.stripeUrl,
-    "selgeo:verify": true,
-    "selgeo:webhookEndpoints": { orders: { url: `${receiver.url}/orders`, events: ["conversion.created", "conversion.fraud_detected"] } },
-    "selgeo:stripe": {},
-    "selgeo:program": { name: "Monitored", status: "active" },
-    "selgeo:commissionRules": { standard: { type: "percentage", percentage: 10 } },
-  }),
+  config: (r) =>
+    goLiveConfig(r, {
+      events: ["conversion.created", "conversion.fraud_detected"],
+      programName: "Monitored",
+      commissionRules: { standard: { type: "percentage", percentage: 10 } },
+      verify: true,
+    }),
   up: true,
 });
 const api = (method: string, p: string, body?: unknown) => rig.api(method, p, body);

@@ -4,7 +4,7 @@
  * which check failed; a rerun after the fix activates it.
  */
 import { describe, expect, it } from "vitest";
-import { useRehearsal, verifyFromSecretsManager } from "./helpers/rehearsal";
+import { goLiveConfig, useRehearsal, verifyFromSecretsManager } from "./helpers/rehearsal";
 
 let answer500 = true;
 
@@ -13,16 +13,12 @@ const rig = useRehearsal(
   {
     receiver: (d) => (answer500 ? 500 : verifyFromSecretsManager(rig.moto, "verify", "orders")(d)),
     stack: "verify",
-    config: ({ sandbox, receiver }) => ({
-      "selgeo:mode": "test",
-      "selgeo:apiUrl": sandbox.url,
-      "selgeo:stripeApiUrl": sandbox.stripeUrl,
-      "selgeo:verify": true,
-      "selgeo:webhookEndpoints": { orders: { url: `${receiver.url}/orders`, events: ["conversion.created", "commission.created"] } },
-      "selgeo:stripe": {},
-      "selgeo:program": { name: "Acme Partners", status: "active" },
-      "selgeo:commissionRules": { standard: { type: "percentage", percentage: 20 } },
-    }),
+    config: (r) =>
+      goLiveConfig(r, {
+        events: ["conversion.created", "commission.created"],
+        commissionRules: { standard: { type: "percentage", percentage: 20 } },
+        verify: true,
+      }),
   },
   180_000,
 );

@@ -6,6 +6,23 @@ import (
 	"testing"
 )
 
+// checkParsed fails the test unless a parse gave want, or, when wantErr is set, an error containing it.
+func checkParsed[T any](t *testing.T, got T, err error, want T, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("error = %v, want one containing %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
+
 func TestParseFlags(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -30,18 +47,7 @@ func TestParseFlags(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := parseFlags(c.args)
-			if c.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, c.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if got != c.want {
-				t.Fatalf("got %+v, want %+v", got, c.want)
-			}
+			checkParsed(t, got, err, c.want, c.wantErr)
 		})
 	}
 }
@@ -78,18 +84,7 @@ func TestParseOptions(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := parseOptions(c.opts)
-			if c.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, c.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if !reflect.DeepEqual(got, c.want) {
-				t.Fatalf("got %+v, want %+v", got, c.want)
-			}
+			checkParsed(t, got, err, c.want, c.wantErr)
 		})
 	}
 }

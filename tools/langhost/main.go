@@ -124,12 +124,8 @@ func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.Plugin
 func (h *host) GetRequiredPlugins(
 	_ context.Context, req *pulumirpc.GetRequiredPluginsRequest,
 ) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	pkgs, err := requiredPackages(req.GetInfo().GetProgramDirectory())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "while looking for required plugins: %v\n", err)
-	}
 	resp := &pulumirpc.GetRequiredPluginsResponse{}
-	for _, p := range pkgs {
+	for _, p := range requiredPackagesOf(req.GetInfo()) {
 		resp.Plugins = append(resp.Plugins, &pulumirpc.PluginDependency{Name: p.Name, Kind: p.Kind, Version: p.Version, Server: p.Server})
 	}
 	return resp, nil
@@ -140,11 +136,17 @@ func (h *host) GetRequiredPlugins(
 func (h *host) GetRequiredPackages(
 	_ context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	pkgs, err := requiredPackages(req.GetInfo().GetProgramDirectory())
+	return &pulumirpc.GetRequiredPackagesResponse{Packages: requiredPackagesOf(req.GetInfo())}, nil
+}
+
+// requiredPackagesOf is requiredPackages for the program in info; a package.json it could not read is
+// reported on stderr and the rest is still returned.
+func requiredPackagesOf(info *pulumirpc.ProgramInfo) []*pulumirpc.PackageDependency {
+	pkgs, err := requiredPackages(info.GetProgramDirectory())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "while looking for required plugins: %v\n", err)
 	}
-	return &pulumirpc.GetRequiredPackagesResponse{Packages: pkgs}, nil
+	return pkgs
 }
 
 func (h *host) RuntimeOptionsPrompts(

@@ -257,6 +257,39 @@ export function useRehearsal(opts: RehearsalOptions = {}, timeoutMs = 240_000): 
   return r;
 }
 
+/** What a go-live stack declares beyond what `goLiveConfig` fills in. */
+export interface GoLiveStack {
+  /** The events of the one endpoint, `orders`. */
+  events: string[];
+  /** Where on the receiver `orders` delivers (default `/orders`). */
+  path?: string;
+  /** The active program's name (default "Acme Partners"). */
+  programName?: string;
+  commissionRules: Record<string, unknown>;
+  /** Sets `selgeo:verify` (the go-live verification inside `pulumi up`). */
+  verify?: boolean;
+  /** More `selgeo:*` keys. */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * A test-mode go-live stack on the rehearsal's servers: Selgeo and its Stripe emulator, one `orders`
+ * endpoint on the receiver, the Stripe webhook registration, and an active program with its rules.
+ */
+export function goLiveConfig(r: Pick<Rehearsal, "sandbox" | "receiver">, s: GoLiveStack): Record<string, unknown> {
+  return {
+    "selgeo:mode": "test",
+    "selgeo:apiUrl": r.sandbox.url,
+    "selgeo:stripeApiUrl": r.sandbox.stripeUrl,
+    ...(s.verify === undefined ? {} : { "selgeo:verify": s.verify }),
+    "selgeo:webhookEndpoints": { orders: { url: `${r.receiver.url}${s.path ?? "/orders"}`, events: s.events } },
+    "selgeo:stripe": {},
+    "selgeo:program": { name: s.programName ?? "Acme Partners", status: "active" },
+    "selgeo:commissionRules": s.commissionRules,
+    ...s.extra,
+  };
+}
+
 /** A `golive` child process: its output so far, and its result once it exits. */
 export interface GoliveRun {
   child: ChildProcess;

@@ -7,24 +7,24 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { main, USAGE } from "../../../cli/main";
+import { COMMANDS, main, USAGE } from "../../../cli/main";
 
 /** Every command and a word its usage must contain (what it would do if it ran). */
-const COMMANDS = [
-  { command: "doctor", mentions: "--json" },
-  { command: "sandbox", mentions: "--port" },
-  { command: "demo", mentions: "go-live" },
-  { command: "scan-keys", mentions: "DIR" },
-  { command: "drift", mentions: "--remediate" },
-  { command: "monitor", mentions: "--retry-failed" },
-  { command: "flow", mentions: "--landing" },
-  { command: "verify", mentions: "--stack NAME" },
-  { command: "checklist", mentions: "--stack NAME" },
-  { command: "cleanup-test", mentions: "--apply" },
-  { command: "review", mentions: "--format" },
-  { command: "diff-stacks", mentions: "exit 0 whether or not they differ" },
-  { command: "rehearse", mentions: "pulumi up --stack live" },
-] as const;
+const MENTIONS: Record<string, string> = {
+  doctor: "--json",
+  sandbox: "--port",
+  demo: "go-live",
+  "scan-keys": "DIR",
+  drift: "--remediate",
+  monitor: "--retry-failed",
+  flow: "--landing",
+  verify: "--stack NAME",
+  checklist: "--stack NAME",
+  "cleanup-test": "--apply",
+  review: "--format",
+  "diff-stacks": "exit 0 whether or not they differ",
+  rehearse: "pulumi up --stack live",
+};
 
 const listed = [...USAGE.matchAll(/^ {2}([a-z][a-z-]*)(?= |$)/gm)].map((m) => m[1]);
 
@@ -50,10 +50,14 @@ afterEach(() => {
 describe("golive <command> --help", () => {
   it("the table covers every command golive lists", () => {
     expect(listed.length).toBeGreaterThan(5);
-    expect([...listed].sort()).toEqual(COMMANDS.map((c) => c.command).sort());
+    expect([...listed].sort()).toEqual(Object.keys(MENTIONS).sort());
   });
 
-  for (const { command, mentions } of COMMANDS) {
+  it("golive lists exactly the commands it runs", () => {
+    expect([...listed].sort()).toEqual([...COMMANDS.keys()].sort());
+  });
+
+  for (const [command, mentions] of Object.entries(MENTIONS)) {
     for (const flag of ["--help", "-h"]) {
       it(`${command} ${flag}: usage on stdout, exit 0, nothing run`, async () => {
         // A stack command would need --stack; the sandbox would listen and write .sandbox-data;

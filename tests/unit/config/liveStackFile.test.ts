@@ -7,30 +7,24 @@ import path from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { readEffectiveDeclaration } from "../../../config/declaration";
-import { parseStackConfig } from "../../../config/schema";
+import { parseStackConfig, type RawStackConfig } from "../../../config/schema";
 import { withDefaults } from "../../../config/stackDiff";
 
 const ROOT = path.resolve(__dirname, "../../..");
+
+/** A stack's effective declaration as the program hands it to parseStackConfig: every `selgeo:<field>` under its field, every key in configKeys. */
+function rawStackConfig(values: Record<string, unknown>): RawStackConfig {
+  const raw: Record<string, unknown> = { configKeys: Object.keys(values) };
+  for (const [key, value] of Object.entries(values)) raw[key.slice("selgeo:".length)] = value;
+  return raw;
+}
 
 describe("Pulumi.live.yaml", () => {
   const file = readFileSync(path.resolve(__dirname, "../../../Pulumi.live.yaml"), "utf8");
   const cfg = readEffectiveDeclaration(ROOT, "live").values;
 
   it("is a valid live config", () => {
-    const parsed = parseStackConfig(
-      {
-        mode: cfg["selgeo:mode"],
-        apiUrl: cfg["selgeo:apiUrl"],
-        secretKey: cfg["selgeo:secretKey"] as string,
-        stripeSecretKey: cfg["selgeo:stripeSecretKey"] as string,
-        webhookEndpoints: cfg["selgeo:webhookEndpoints"],
-        stripe: cfg["selgeo:stripe"],
-        program: cfg["selgeo:program"],
-        commissionRules: cfg["selgeo:commissionRules"],
-        aws: cfg["selgeo:aws"],
-      },
-      {},
-    );
+    const parsed = parseStackConfig(rawStackConfig(cfg), {});
     expect(parsed.mode).toBe("live");
     expect(parsed.program?.status).toBe("active");
   });
@@ -49,18 +43,7 @@ describe("Pulumi.sandbox.yaml", () => {
   const cfg = readEffectiveDeclaration(ROOT, "sandbox").values;
 
   it("is a valid test config once the sandbox's key is in the environment, and holds no key", () => {
-    const parsed = parseStackConfig(
-      {
-        mode: cfg["selgeo:mode"],
-        apiUrl: cfg["selgeo:apiUrl"],
-        webhookEndpoints: cfg["selgeo:webhookEndpoints"],
-        stripe: cfg["selgeo:stripe"],
-        program: cfg["selgeo:program"],
-        commissionRules: cfg["selgeo:commissionRules"],
-        aws: cfg["selgeo:aws"],
-      },
-      { SELGEO_SECRET_KEY: "sk_test_" + "fake".repeat(6), STRIPE_SECRET_KEY: "sk_test_" + "fake".repeat(6) },
-    );
+    const parsed = parseStackConfig(rawStackConfig(cfg), { SELGEO_SECRET_KEY: "sk_test_" + "fake".repeat(6), STRIPE_SECRET_KEY: "sk_test_" + "fake".repeat(6) });
     expect(parsed.mode).toBe("test");
     expect(file).not.toMatch(/(sk|rk|pk)_(test|live)_[A-Za-z0-9]{8,}|whsec_[A-Za-z0-9]{8,}/);
   });

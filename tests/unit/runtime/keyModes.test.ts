@@ -72,6 +72,8 @@ describe("checkKeyMode", () => {
     ok: boolean;
     mentions?: string[];
   };
+  /** The check a live stack's Stripe secret key gets: a secret or restricted Stripe key. */
+  const STRIPE_LIVE_SECRET: Pick<Case, "expectedMode" | "provider" | "expectedKinds"> = { expectedMode: "live", provider: "stripe", expectedKinds: ["secret", "restricted"] };
   const cases: Case[] = [
     { name: "live secret on live", value: () => key("sk", "live"), expectedMode: "live", ok: true },
     { name: "test secret on test", value: () => key("sk", "test"), expectedMode: "test", ok: true },
@@ -100,18 +102,14 @@ describe("checkKeyMode", () => {
     {
       name: "Stripe test key on live",
       value: () => stripeLong("sk", "test"),
-      expectedMode: "live",
-      provider: "stripe",
-      expectedKinds: ["secret", "restricted"],
+      ...STRIPE_LIVE_SECRET,
       ok: false,
       mentions: ["Stripe", "Stripe dashboard", "sk_test_…", "sk_live_…"],
     },
     {
       name: "Stripe restricted live on live",
       value: () => key("rk", "live"),
-      expectedMode: "live",
-      provider: "stripe",
-      expectedKinds: ["secret", "restricted"],
+      ...STRIPE_LIVE_SECRET,
       ok: true,
     },
     {
