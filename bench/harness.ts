@@ -26,13 +26,14 @@ export function benchStackConfig(apiUrl: string, endpoints: number, rules: numbe
 
 /**
  * A stack of `count` do-nothing dynamic resources (bench/floor), run by the same CLI and language
- * host as the project's stack, in the same project name (so the language host and the options match).
+ * host as the project's stack, in the same project name (so the language host and the options match:
+ * plain JavaScript, `typescript: false`).
  */
 export async function floorWorkspace(count: number, echo = false): Promise<PulumiWorkspace> {
   const ws = await PulumiWorkspace.create({ stack: "floor", config: { "floor:count": count }, echo });
   writeFileSync(
     path.join(ws.projectDir, "Pulumi.yaml"),
-    `name: selgeo-golive\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: ${JSON.stringify(path.relative(ws.projectDir, path.join(REPO_ROOT, "bench", "floor")))}\n`,
+    `name: selgeo-golive\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: ${JSON.stringify(path.relative(ws.projectDir, path.join(REPO_ROOT, "bench", "floor")))}\n`,
   );
   return ws;
 }

@@ -47,8 +47,9 @@ if (dir) {
   setInterval(write, 1000).unref();
   void started;
 }
-// GOLIVE_CPU_PROFILE=1: also a CPU profile of the process (<pid>.cpuprofile), through the in-process
-// inspector session, whose messages are dispatched synchronously (so it works in an exit handler).
+// GOLIVE_CPU_PROFILE=1: also a CPU profile of the process, through the in-process inspector session,
+// whose messages are dispatched synchronously (so it works in an exit handler). Written in chunks of
+// a second (<pid>-<n>.cpuprofile), since the engine kills a provider process without an exit event.
 if (dir && process.env.GOLIVE_CPU_PROFILE) {
   const inspector = require("node:inspector");
   const session = new inspector.Session();
@@ -56,10 +57,13 @@ if (dir && process.env.GOLIVE_CPU_PROFILE) {
   session.post("Profiler.enable");
   session.post("Profiler.setSamplingInterval", { interval: 1000 });
   session.post("Profiler.start");
-  const stop = () => {
+  let chunk = 0;
+  const flush = (restart) => {
     session.post("Profiler.stop", (err, res) => {
-      if (!err) require("node:fs").writeFileSync(require("node:path").join(dir, `${process.pid}.cpuprofile`), JSON.stringify(res.profile));
+      if (!err) fs.writeFileSync(path.join(dir, `${process.pid}-${chunk++}.cpuprofile`), JSON.stringify(res.profile));
     });
+    if (restart) session.post("Profiler.start");
   };
-  process.on("exit", stop);
+  setInterval(() => flush(true), 1000).unref();
+  process.on("exit", () => flush(false));
 }

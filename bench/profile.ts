@@ -4,13 +4,16 @@
  * preloaded in every Node.js process the engine starts (the program and the dynamic-provider
  * process), then prints each process's lifetime and its module loading time by package.
  *
- *   npx ts-node --transpile-only bench/profile.ts [--endpoints N] [--rules M] [--out DIR]
+ *   npx ts-node --transpile-only bench/profile.ts [--endpoints N] [--rules M] [--out DIR] [--policy]
+ *
+ * `--policy` adds the project's no-op preview with the policy pack (its analyzer process included).
+ * GOLIVE_CPU_PROFILE=1 also writes CPU profiles (bench/loadTimes.js).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startMoto } from "../sandbox/moto";
-import { PulumiWorkspace } from "../cli/pulumiCli";
+import { PulumiWorkspace, REPO_ROOT } from "../cli/pulumiCli";
 import { benchStackConfig, floorWorkspace, runBench } from "./harness";
 import { startSandbox } from "../sandbox/server";
 
@@ -45,12 +48,17 @@ async function main(): Promise<void> {
     const floorWs = await floorWorkspace(resources);
     await floorWs.mustRun(["up", "--yes", "--skip-preview"]);
 
-    for (const [name, w] of [["project", ws], ["floor", floorWs]] as const) {
+    const runs: Array<[string, PulumiWorkspace, string[]]> = [
+      ["project", ws, []],
+      ["floor", floorWs, []],
+      ...(process.argv.includes("--policy") ? [["project+policy", ws, ["--policy-pack", path.join(REPO_ROOT, "policy")]] as [string, PulumiWorkspace, string[]]] : []),
+    ];
+    for (const [name, w, extra] of runs) {
       const dir = path.join(out, name);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       const start = Date.now();
-      const r = await w.run(["preview", "--expect-no-changes"], { NODE_OPTIONS: `--require ${path.join(__dirname, "loadTimes.js")}`, GOLIVE_LOAD_TIMES_DIR: dir });
+      const r = await w.run(["preview", "--expect-no-changes", ...extra], { NODE_OPTIONS: `--require ${path.join(__dirname, "loadTimes.js")}`, GOLIVE_LOAD_TIMES_DIR: dir });
       if (r.code !== 0) process.stderr.write((r.stdout + r.stderr).slice(-2000));
       const wall = (Date.now() - start) / 1000;
       process.stdout.write(`\n${name}: no-op preview of ${resources} resources ${wall.toFixed(1)} s (exit ${r.code})\n`);

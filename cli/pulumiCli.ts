@@ -248,7 +248,8 @@ export class PulumiWorkspace {
         "runtime:",
         "  name: nodejs",
         "  options:",
-        "    typescript: true",
+        // program.js runs the compiled program (or transpiles it): Pulumi.yaml says why.
+        "    typescript: false",
         `main: ${JSON.stringify(main)}`,
         "",
       ].join("\n"),

@@ -58,7 +58,7 @@ const cleanConfig = (): Record<string, unknown> => ({
 });
 
 const REAL_PROGRAM = (main: string) =>
-  ["name: selgeo-golive", "runtime:", "  name: nodejs", "  options:", "    typescript: true", `main: ${JSON.stringify(main)}`, ""].join("\n");
+  ["name: selgeo-golive", "runtime:", "  name: nodejs", "  options:", "    typescript: false", `main: ${JSON.stringify(main)}`, ""].join("\n");
 
 async function preview(config: Record<string, unknown>): Promise<CliResult & { text: string }> {
   rig.ws.writeConfig(config);
@@ -79,7 +79,7 @@ async function previewDirect(resources: Array<{ module: string; type: string; na
       "",
     ].join("\n"),
   );
-  writeFileSync(path.join(rig.ws.projectDir, "Pulumi.yaml"), REAL_PROGRAM("direct").replace("typescript: true", "typescript: false"));
+  writeFileSync(path.join(rig.ws.projectDir, "Pulumi.yaml"), REAL_PROGRAM("direct"));
   try {
     return await preview({ "selgeo:mode": "live" });
   } finally {
