@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { resourceProps } from "./resourceProps";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import type { commissionRule } from "@selgeo-golive/runtime";
+import { runtimeProvider } from "./runtimeProvider";
+import { runtimeResource } from "./runtimeResource";
 
 /** Inputs of a commission rule (checklist item 6). Money in integer minor units. */
 export interface CommissionRuleArgs {
@@ -33,19 +34,12 @@ export interface CommissionRuleArgs {
 export const commissionRuleProvider: pulumi.dynamic.ResourceProvider = runtimeProvider("commissionRule");
 
 /** A commission rule of a Selgeo program. */
-export class CommissionRule extends pulumi.dynamic.Resource {
-  declare public readonly ruleId: pulumi.Output<string>;
-  declare public readonly percentage: pulumi.Output<number | undefined>;
-  declare public readonly livemode: pulumi.Output<boolean>;
-
-  constructor(name: string, args: CommissionRuleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      commissionRuleProvider,
-      name,
-      resourceProps(args, ["ruleId", "livemode"], name),
-      refuseImport(opts, "selgeo:CommissionRule", "adoptId: cr_… in selgeo:commissionRules.<name>"),
-      "selgeo",
-      "CommissionRule",
-    );
-  }
-}
+export const CommissionRule = runtimeResource<CommissionRuleArgs, commissionRule.CommissionRuleOutputs>()({
+  provider: commissionRuleProvider,
+  type: "selgeo:CommissionRule",
+  outputs: ["ruleId", "percentage", "livemode"],
+  keyed: true,
+  adoptWith: "adoptId: cr_… in selgeo:commissionRules.<name>",
+});
+/** An instance of {@link CommissionRule}. */
+export type CommissionRule = InstanceType<typeof CommissionRule>;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { resourceProps } from "./resourceProps";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import type { goLiveVerification } from "@selgeo-golive/runtime";
+import { runtimeProvider } from "./runtimeProvider";
+import { runtimeResource } from "./runtimeResource";
 
 /** What `GoLiveVerification` checks. */
 export interface GoLiveVerificationArgs {
@@ -27,11 +28,11 @@ export const goLiveVerificationProvider: pulumi.dynamic.ResourceProvider = runti
  * verified by Selgeo. Declare the program's status with `dependsOn` it: a failed check stops the
  * deployment before the program goes active, and says which check failed and why.
  */
-export class GoLiveVerification extends pulumi.dynamic.Resource {
-  declare public readonly checks: pulumi.Output<Array<{ check: string; detail: string }>>;
-  declare public readonly verifiedAt: pulumi.Output<string>;
-
-  constructor(name: string, args: GoLiveVerificationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(goLiveVerificationProvider, name, resourceProps(args, ["checks", "verifiedAt"]), refuseImport(opts, "selgeo:GoLiveVerification", "nothing: it is a record of checks, just run `pulumi up`"), "selgeo", "GoLiveVerification");
-  }
-}
+export const GoLiveVerification = runtimeResource<GoLiveVerificationArgs, goLiveVerification.VerificationOutputs>()({
+  provider: goLiveVerificationProvider,
+  type: "selgeo:GoLiveVerification",
+  outputs: ["checks", "verifiedAt"],
+  adoptWith: "nothing: it is a record of checks, just run `pulumi up`",
+});
+/** An instance of {@link GoLiveVerification}. */
+export type GoLiveVerification = InstanceType<typeof GoLiveVerification>;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { resourceProps } from "./resourceProps";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import type { program } from "@selgeo-golive/runtime";
+import { runtimeProvider } from "./runtimeProvider";
+import { runtimeResource } from "./runtimeResource";
 
 /** Inputs of the affiliate program (checklist item 8). */
 export interface ProgramArgs {
@@ -21,21 +22,12 @@ export const programProvider: pulumi.dynamic.ResourceProvider = runtimeProvider(
  * A Selgeo affiliate program, created in draft (its status is the `ProgramStatus` resource's, applied
  * last). `pulumi destroy` archives it: Selgeo keeps programs.
  */
-export class Program extends pulumi.dynamic.Resource {
-  declare public readonly programId: pulumi.Output<string>;
-  declare public readonly status: pulumi.Output<string>;
-  declare public readonly inviteUrl: pulumi.Output<string>;
-  declare public readonly applicationUrl: pulumi.Output<string>;
-  declare public readonly livemode: pulumi.Output<boolean>;
-
-  constructor(name: string, args: ProgramArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      programProvider,
-      name,
-      resourceProps(args, ["programId", "inviteUrl", "applicationUrl", "livemode", "activatedAt"], name),
-      refuseImport(opts, "selgeo:Program", "selgeo:program.adoptId: prog_…"),
-      "selgeo",
-      "Program",
-    );
-  }
-}
+export const Program = runtimeResource<ProgramArgs, program.ProgramOutputs>()({
+  provider: programProvider,
+  type: "selgeo:Program",
+  outputs: ["programId", "status", "inviteUrl", "applicationUrl", "livemode", "activatedAt"],
+  keyed: true,
+  adoptWith: "selgeo:program.adoptId: prog_…",
+});
+/** An instance of {@link Program}. */
+export type Program = InstanceType<typeof Program>;

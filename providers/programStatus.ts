@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { resourceProps } from "./resourceProps";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import type { ProgramStatusOutputs } from "@selgeo-golive/runtime";
+import { runtimeProvider } from "./runtimeProvider";
+import { runtimeResource } from "./runtimeResource";
 
 /** Inputs of a program's status (checklist item 8). */
 export interface ProgramStatusArgs {
@@ -18,11 +19,11 @@ export const programStatusProvider: pulumi.dynamic.ResourceProvider = runtimePro
  * thing `pulumi up` applies; in live mode Selgeo refuses activation until a commission rule, a
  * connected Stripe integration and an enabled webhook endpoint exist, and the error says which.
  */
-export class ProgramStatus extends pulumi.dynamic.Resource {
-  declare public readonly status: pulumi.Output<string>;
-  declare public readonly activatedAt: pulumi.Output<number | undefined>;
-
-  constructor(name: string, args: ProgramStatusArgs, opts?: pulumi.CustomResourceOptions) {
-    super(programStatusProvider, name, resourceProps(args, ["activatedAt"]), refuseImport(opts, "selgeo:ProgramStatus", "selgeo:program.adoptId (the status follows the adopted program)"), "selgeo", "ProgramStatus");
-  }
-}
+export const ProgramStatus = runtimeResource<ProgramStatusArgs, ProgramStatusOutputs>()({
+  provider: programStatusProvider,
+  type: "selgeo:ProgramStatus",
+  outputs: ["status", "activatedAt"],
+  adoptWith: "selgeo:program.adoptId (the status follows the adopted program)",
+});
+/** An instance of {@link ProgramStatus}. */
+export type ProgramStatus = InstanceType<typeof ProgramStatus>;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { resourceProps } from "./resourceProps";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import type { stripeIntegration } from "@selgeo-golive/runtime";
+import { runtimeProvider } from "./runtimeProvider";
+import { runtimeResource } from "./runtimeResource";
 
 /** Inputs of Selgeo's Stripe integration (checklist item 2). */
 export interface SelgeoStripeIntegrationArgs {
@@ -17,21 +18,11 @@ export interface SelgeoStripeIntegrationArgs {
 export const stripeIntegrationProvider: pulumi.dynamic.ResourceProvider = runtimeProvider("stripeIntegration");
 
 /** Selgeo connected to Stripe in the stack's mode, able to verify Stripe's events. */
-export class SelgeoStripeIntegration extends pulumi.dynamic.Resource {
-  declare public readonly accountId: pulumi.Output<string>;
-  declare public readonly connected: pulumi.Output<boolean>;
-  declare public readonly webhookUrl: pulumi.Output<string>;
-  declare public readonly webhookSecretConfigured: pulumi.Output<boolean>;
-  declare public readonly feeDataAvailable: pulumi.Output<boolean>;
-
-  constructor(name: string, args: SelgeoStripeIntegrationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      stripeIntegrationProvider,
-      name,
-      resourceProps(args, ["connected", "livemode", "webhookUrl", "webhookSecretConfigured", "webhookSecretFingerprint", "feeDataAvailable"]),
-      refuseImport(opts, "selgeo:StripeIntegration", "nothing: `pulumi up` connects the existing integration in place"),
-      "selgeo",
-      "StripeIntegration",
-    );
-  }
-}
+export const SelgeoStripeIntegration = runtimeResource<SelgeoStripeIntegrationArgs, stripeIntegration.StripeIntegrationOutputs>()({
+  provider: stripeIntegrationProvider,
+  type: "selgeo:StripeIntegration",
+  outputs: ["accountId", "connected", "livemode", "webhookUrl", "webhookSecretConfigured", "webhookSecretFingerprint", "feeDataAvailable"],
+  adoptWith: "nothing: `pulumi up` connects the existing integration in place",
+});
+/** An instance of {@link SelgeoStripeIntegration}. */
+export type SelgeoStripeIntegration = InstanceType<typeof SelgeoStripeIntegration>;

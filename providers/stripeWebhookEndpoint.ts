@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { resourceProps } from "./resourceProps";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import type { stripeWebhookEndpoint } from "@selgeo-golive/runtime";
+import { runtimeProvider } from "./runtimeProvider";
+import { runtimeResource } from "./runtimeResource";
 
 /** Inputs of the Stripe webhook endpoint that feeds Selgeo (checklist item 2). */
 export interface StripeWebhookEndpointArgs {
@@ -21,25 +22,12 @@ export interface StripeWebhookEndpointArgs {
 export const stripeWebhookEndpointProvider: pulumi.dynamic.ResourceProvider = runtimeProvider("stripeWebhookEndpoint");
 
 /** A webhook endpoint in the merchant's Stripe account pointing at Selgeo. */
-export class StripeWebhookEndpoint extends pulumi.dynamic.Resource {
-  declare public readonly stripeEndpointId: pulumi.Output<string>;
-  declare public readonly url: pulumi.Output<string>;
-  declare public readonly enabledEvents: pulumi.Output<string[]>;
-  declare public readonly status: pulumi.Output<string>;
-  declare public readonly livemode: pulumi.Output<boolean>;
-  /** Secrets Manager ARN of Stripe's `whsec_` for this endpoint (the value never enters state). */
-  declare public readonly secretArn: pulumi.Output<string>;
-  declare public readonly secretVersionId: pulumi.Output<string>;
-  declare public readonly secretFingerprint: pulumi.Output<string>;
-
-  constructor(name: string, args: StripeWebhookEndpointArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      stripeWebhookEndpointProvider,
-      name,
-      resourceProps(args, ["stripeEndpointId", "status", "livemode", "secretArn", "secretVersionId", "secretFingerprint"], name),
-      refuseImport(opts, "stripe:WebhookEndpoint", "selgeo:stripe.adoptId: we_…"),
-      "stripe",
-      "WebhookEndpoint",
-    );
-  }
-}
+export const StripeWebhookEndpoint = runtimeResource<StripeWebhookEndpointArgs, stripeWebhookEndpoint.StripeWebhookEndpointOutputs>()({
+  provider: stripeWebhookEndpointProvider,
+  type: "stripe:WebhookEndpoint",
+  outputs: ["stripeEndpointId", "url", "enabledEvents", "status", "livemode", "secretArn", "secretVersionId", "secretFingerprint"],
+  keyed: true,
+  adoptWith: "selgeo:stripe.adoptId: we_…",
+});
+/** An instance of {@link StripeWebhookEndpoint}. */
+export type StripeWebhookEndpoint = InstanceType<typeof StripeWebhookEndpoint>;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { resourceProps } from "./resourceProps";
-import { refuseImport, runtimeProvider } from "./runtimeProvider";
+import type { webhookEndpoint } from "@selgeo-golive/runtime";
+import { runtimeProvider } from "./runtimeProvider";
+import { runtimeResource } from "./runtimeResource";
 
 /** Inputs of a Selgeo webhook endpoint (checklist item 4). */
 export interface WebhookEndpointArgs {
@@ -30,21 +31,12 @@ export interface WebhookEndpointArgs {
 export const webhookEndpointProvider: pulumi.dynamic.ResourceProvider = runtimeProvider("webhookEndpoint");
 
 /** A Selgeo webhook endpoint with its event subscriptions and signing secret. */
-export class WebhookEndpoint extends pulumi.dynamic.Resource {
-  declare public readonly endpointId: pulumi.Output<string>;
-  declare public readonly url: pulumi.Output<string>;
-  declare public readonly events: pulumi.Output<string[]>;
-  declare public readonly status: pulumi.Output<"enabled" | "disabled">;
-  declare public readonly livemode: pulumi.Output<boolean>;
-  /** Secrets Manager ARN of the `whsec_` signing secret (the value never enters state). */
-  declare public readonly secretArn: pulumi.Output<string>;
-  declare public readonly secretVersionId: pulumi.Output<string>;
-  declare public readonly secretFingerprint: pulumi.Output<string>;
-  /** `in_sync`, or how the secret drifted (see runtime's SecretState). */
-  declare public readonly secretState: pulumi.Output<string>;
-
-  constructor(name: string, args: WebhookEndpointArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = resourceProps(args, ["endpointId", "status", "livemode", "secretArn", "secretVersionId", "secretFingerprint", "secretState", "created"], name);
-    super(webhookEndpointProvider, name, props, refuseImport(opts, "selgeo:WebhookEndpoint", "adoptId: we_… in selgeo:webhookEndpoints.<name>"), "selgeo", "WebhookEndpoint");
-  }
-}
+export const WebhookEndpoint = runtimeResource<WebhookEndpointArgs, webhookEndpoint.WebhookEndpointOutputs>()({
+  provider: webhookEndpointProvider,
+  type: "selgeo:WebhookEndpoint",
+  outputs: ["endpointId", "url", "events", "status", "livemode", "secretArn", "secretVersionId", "secretFingerprint", "secretState", "created"],
+  keyed: true,
+  adoptWith: "adoptId: we_… in selgeo:webhookEndpoints.<name>",
+});
+/** An instance of {@link WebhookEndpoint}. */
+export type WebhookEndpoint = InstanceType<typeof WebhookEndpoint>;

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { kindOfKey, modeOfKey } from "./keyModes";
 import { SelgeoNotFoundError } from "./errors";
-import { HttpMethod, RateLimitHeaders, RequestOptions, SelgeoHttp, SelgeoHttpOptions } from "./http";
+import { HttpMethod, Query, RateLimitHeaders, RequestOptions, SelgeoHttp, SelgeoHttpOptions } from "./http";
 import {
   Account,
   AttributionAuditEntry,
@@ -136,6 +136,16 @@ export class SelgeoClient {
     return this.http.request(method, path, options);
   }
 
+  /** One page of a list route: the page parameters, then the route's own filters by their wire names (unset ones are left out). */
+  private listPage<T>(path: string, params: PageParams, filters: Query, schema: z.ZodType<ListPage<T>>): Promise<ListPage<T>> {
+    return this.http.request("GET", path, { query: { ...page(params), ...filters }, schema });
+  }
+
+  /** A POST with the caller's idempotency key (a fresh one per call when none is given). */
+  private post<T>(path: string, body: unknown, schema: z.ZodType<T>, options: IdempotentOptions): Promise<T> {
+    return this.http.request("POST", path, { body, idempotencyKey: options.idempotencyKey, schema });
+  }
+
   private async create<T extends object>(path: string, body: unknown, schema: z.ZodType<T>, options: IdempotentOptions): Promise<Created<T>> {
     const res = await this.http.send("POST", path, { body, idempotencyKey: options.idempotencyKey, schema });
     return { ...res.body, replayed: res.replayed };
@@ -159,10 +169,7 @@ export class SelgeoClient {
 
   /** One page of webhook endpoints. */
   listWebhookEndpoints(params: PageParams = {}): Promise<ListPage<WebhookEndpoint>> {
-    return this.http.request("GET", "/api/v1/webhook_endpoints", {
-      query: { limit: params.limit, starting_after: params.startingAfter },
-      schema: WebhookEndpointList,
-    });
+    return this.listPage("/api/v1/webhook_endpoints", params, {}, WebhookEndpointList);
   }
 
   /** Every webhook endpoint of this mode, following `has_more` with the largest page size. */
@@ -196,11 +203,7 @@ export class SelgeoClient {
 
   /** Updates fields in place; the id and the signing secret survive. */
   updateWebhookEndpoint(id: string, body: WebhookEndpointUpdate, options: IdempotentOptions = {}): Promise<WebhookEndpoint> {
-    return this.http.request("POST", `/api/v1/webhook_endpoints/${enc(id)}`, {
-      body,
-      idempotencyKey: options.idempotencyKey,
-      schema: WebhookEndpoint,
-    });
+    return this.post(`/api/v1/webhook_endpoints/${enc(id)}`, body, WebhookEndpoint, options);
   }
 
   /** Deletes an endpoint; one that is already gone counts as deleted, so a retried destroy succeeds. */
@@ -217,57 +220,32 @@ export class SelgeoClient {
    * Issues a new signing secret (in the response's `secret`); the previous one keeps signing for
    * `expiresIn` seconds (server default 24 h, 0 = now).
    */
-  rotateWebhookSecret(
-    id: string,
-    params: { expiresIn?: number } = {},
-    options: IdempotentOptions = {},
-  ): Promise<WebhookEndpoint> {
-    return this.http.request("POST", `/api/v1/webhook_endpoints/${enc(id)}/rotate_secret`, {
-      body: params.expiresIn === undefined ? {} : { expires_in: params.expiresIn },
-      idempotencyKey: options.idempotencyKey,
-      schema: WebhookEndpoint,
-    });
+  rotateWebhookSecret(id: string, params: { expiresIn?: number } = {}, options: IdempotentOptions = {}): Promise<WebhookEndpoint> {
+    const body = params.expiresIn === undefined ? {} : { expires_in: params.expiresIn };
+    return this.post(`/api/v1/webhook_endpoints/${enc(id)}/rotate_secret`, body, WebhookEndpoint, options);
   }
 
   /** Sends a signed `ping` now and returns its delivery; `signature: "invalid"` signs it wrongly on purpose. */
-  pingWebhookEndpoint(
-    id: string,
-    params: { signature?: "valid" | "invalid" } = {},
-    options: IdempotentOptions = {},
-  ): Promise<WebhookDelivery> {
-    return this.http.request("POST", `/api/v1/webhook_endpoints/${enc(id)}/ping`, {
-      body: params.signature === undefined ? {} : { signature: params.signature },
-      idempotencyKey: options.idempotencyKey,
-      schema: WebhookDelivery,
-    });
+  pingWebhookEndpoint(id: string, params: { signature?: "valid" | "invalid" } = {}, options: IdempotentOptions = {}): Promise<WebhookDelivery> {
+    const body = params.signature === undefined ? {} : { signature: params.signature };
+    return this.post(`/api/v1/webhook_endpoints/${enc(id)}/ping`, body, WebhookDelivery, options);
   }
 
   /** One page of the delivery log, optionally for one endpoint and/or status. */
   listWebhookDeliveries(params: DeliveryListParams = {}): Promise<ListPage<WebhookDelivery>> {
-    return this.http.request("GET", "/api/v1/webhook_deliveries", {
-      query: {
-        endpoint: params.endpoint,
-        status: params.status,
-        limit: params.limit,
-        starting_after: params.startingAfter,
-      },
-      schema: WebhookDeliveryList,
-    });
+    return this.listPage("/api/v1/webhook_deliveries", params, { endpoint: params.endpoint, status: params.status }, WebhookDeliveryList);
   }
 
   /** Queues another attempt of a delivery now. */
   retryWebhookDelivery(id: string, options: IdempotentOptions = {}): Promise<WebhookDelivery> {
-    return this.http.request("POST", `/api/v1/webhook_deliveries/${enc(id)}/retry`, {
-      idempotencyKey: options.idempotencyKey,
-      schema: WebhookDelivery,
-    });
+    return this.post(`/api/v1/webhook_deliveries/${enc(id)}/retry`, undefined, WebhookDelivery, options);
   }
 
   // ----- programs -----
 
   /** One page of programs of this mode, newest first. */
   listPrograms(params: PageParams = {}): Promise<ListPage<Program>> {
-    return this.http.request("GET", "/api/v1/programs", { query: page(params), schema: ProgramList });
+    return this.listPage("/api/v1/programs", params, {}, ProgramList);
   }
 
   /** One program; throws `SelgeoNotFoundError` if it does not exist in this mode. */
@@ -287,14 +265,14 @@ export class SelgeoClient {
 
   /** Updates fields and/or the status (409 `invalid_status_transition` / `program_not_ready`). */
   updateProgram(id: string, body: ProgramUpdate, options: IdempotentOptions = {}): Promise<Program> {
-    return this.http.request("POST", `/api/v1/programs/${enc(id)}`, { body, idempotencyKey: options.idempotencyKey, schema: Program });
+    return this.post(`/api/v1/programs/${enc(id)}`, body, Program, options);
   }
 
   // ----- commission rules -----
 
   /** One page of a program's commission rules. */
   listCommissionRules(programId: string, params: PageParams = {}): Promise<ListPage<CommissionRule>> {
-    return this.http.request("GET", `/api/v1/programs/${enc(programId)}/commission_rules`, { query: page(params), schema: CommissionRuleList });
+    return this.listPage(`/api/v1/programs/${enc(programId)}/commission_rules`, params, {}, CommissionRuleList);
   }
 
   /** One rule; throws `SelgeoNotFoundError` if the program or the rule does not exist in this mode. */
@@ -314,11 +292,7 @@ export class SelgeoClient {
 
   /** Updates a rule in place (switching `type` drops the other type's fields); existing commissions keep their terms. */
   updateCommissionRule(programId: string, ruleId: string, body: CommissionRuleUpdate, options: IdempotentOptions = {}): Promise<CommissionRule> {
-    return this.http.request("POST", `/api/v1/programs/${enc(programId)}/commission_rules/${enc(ruleId)}`, {
-      body,
-      idempotencyKey: options.idempotencyKey,
-      schema: CommissionRule,
-    });
+    return this.post(`/api/v1/programs/${enc(programId)}/commission_rules/${enc(ruleId)}`, body, CommissionRule, options);
   }
 
   /** Deletes a rule; one that is already gone counts as deleted. */
@@ -335,7 +309,7 @@ export class SelgeoClient {
 
   /** Connects a Stripe account and/or hands Selgeo the `whsec_` of the Stripe endpoint at `webhook_url`. */
   updateStripeIntegration(body: StripeIntegrationUpdate, options: IdempotentOptions = {}): Promise<StripeIntegration> {
-    return this.http.request("POST", "/api/v1/integrations/stripe", { body, idempotencyKey: options.idempotencyKey, schema: StripeIntegration });
+    return this.post("/api/v1/integrations/stripe", body, StripeIntegration, options);
   }
 
   /** Disconnects: forgets the account id and the signing secret. */
@@ -345,45 +319,37 @@ export class SelgeoClient {
 
   /** One page of the Stripe event log (paginate with `startingAfter` = an entry's `log_id`). */
   listStripeEvents(params: PageParams & { type?: string; signatureValid?: boolean } = {}): Promise<ListPage<StripeEventLogEntry>> {
-    return this.http.request("GET", "/api/v1/integrations/stripe/events", {
-      query: { ...page(params), type: params.type, signature_valid: params.signatureValid },
-      schema: StripeEventLogList,
-    });
+    return this.listPage("/api/v1/integrations/stripe/events", params, { type: params.type, signature_valid: params.signatureValid }, StripeEventLogList);
   }
 
   // ----- participants -----
 
   /** One page of a program's participants, optionally by status. */
   listParticipants(programId: string, params: PageParams & { status?: ParticipantStatus } = {}): Promise<ListPage<Participant>> {
-    return this.http.request("GET", `/api/v1/programs/${enc(programId)}/participants`, { query: { ...page(params), status: params.status }, schema: ParticipantList });
+    return this.listPage(`/api/v1/programs/${enc(programId)}/participants`, params, { status: params.status }, ParticipantList);
   }
 
   /** Adds a (pending) participant to a program. */
   createParticipant(programId: string, body: ParticipantCreate, options: IdempotentOptions = {}): Promise<Participant> {
-    return this.http.request("POST", `/api/v1/programs/${enc(programId)}/participants`, { body, idempotencyKey: options.idempotencyKey, schema: Participant });
+    return this.post(`/api/v1/programs/${enc(programId)}/participants`, body, Participant, options);
   }
 
   /** Approves a participant (sends `participant.approved` the first time only). */
   approveParticipant(programId: string, participantId: string, options: IdempotentOptions = {}): Promise<Participant> {
-    return this.http.request("POST", `/api/v1/programs/${enc(programId)}/participants/${enc(participantId)}/approve`, {
-      idempotencyKey: options.idempotencyKey,
-      schema: Participant,
-    });
+    return this.post(`/api/v1/programs/${enc(programId)}/participants/${enc(participantId)}/approve`, undefined, Participant, options);
   }
 
   // ----- conversions and commissions -----
 
   /** The Conversion API (120/min per secret key): the same `external_id` returns the first conversion. */
   createConversion(body: ConversionCreate, options: IdempotentOptions = {}): Promise<Conversion> {
-    return this.http.request("POST", "/api/v1/conversions", { body, idempotencyKey: options.idempotencyKey, schema: Conversion });
+    return this.post("/api/v1/conversions", body, Conversion, options);
   }
 
   /** One page of conversions. */
   listConversions(params: PageParams & { program?: string; partner?: string; click?: string; customer?: string } = {}): Promise<ListPage<Conversion>> {
-    return this.http.request("GET", "/api/v1/conversions", {
-      query: { ...page(params), program: params.program, partner: params.partner, click: params.click, customer: params.customer },
-      schema: ConversionList,
-    });
+    const filters = { program: params.program, partner: params.partner, click: params.click, customer: params.customer };
+    return this.listPage("/api/v1/conversions", params, filters, ConversionList);
   }
 
   /** One conversion. */
@@ -393,10 +359,8 @@ export class SelgeoClient {
 
   /** One page of commissions, optionally by status, program, partner or conversion. */
   listCommissions(params: PageParams & { status?: CommissionStatus; program?: string; partner?: string; conversion?: string } = {}): Promise<ListPage<Commission>> {
-    return this.http.request("GET", "/api/v1/commissions", {
-      query: { ...page(params), status: params.status, program: params.program, partner: params.partner, conversion: params.conversion },
-      schema: CommissionList,
-    });
+    const filters = { status: params.status, program: params.program, partner: params.partner, conversion: params.conversion };
+    return this.listPage("/api/v1/commissions", params, filters, CommissionList);
   }
 
   /** One commission. */
@@ -406,38 +370,27 @@ export class SelgeoClient {
 
   /** Approves a commission (`amount` settles a `needs_review` one); sends `commission.approved`. */
   approveCommission(id: string, params: { amount?: number } = {}, options: IdempotentOptions = {}): Promise<Commission> {
-    return this.http.request("POST", `/api/v1/commissions/${enc(id)}/approve`, {
-      body: params.amount === undefined ? {} : { amount: params.amount },
-      idempotencyKey: options.idempotencyKey,
-      schema: Commission,
-    });
+    const body = params.amount === undefined ? {} : { amount: params.amount };
+    return this.post(`/api/v1/commissions/${enc(id)}/approve`, body, Commission, options);
   }
 
   /** Rejects a pending or needs_review commission (final). */
   rejectCommission(id: string, params: { reason?: string } = {}, options: IdempotentOptions = {}): Promise<Commission> {
-    return this.http.request("POST", `/api/v1/commissions/${enc(id)}/reject`, {
-      body: params.reason === undefined ? {} : { reason: params.reason },
-      idempotencyKey: options.idempotencyKey,
-      schema: Commission,
-    });
+    const body = params.reason === undefined ? {} : { reason: params.reason };
+    return this.post(`/api/v1/commissions/${enc(id)}/reject`, body, Commission, options);
   }
 
   // ----- monitoring -----
 
   /** One page of the attribution audit log. */
   listAttributionAuditLog(params: PageParams & { conversion?: string; type?: AttributionDecision; stripeEvent?: string } = {}): Promise<ListPage<AttributionAuditEntry>> {
-    return this.http.request("GET", "/api/v1/attribution_audit_log", {
-      query: { ...page(params), conversion: params.conversion, type: params.type, stripe_event: params.stripeEvent },
-      schema: AttributionAuditLog,
-    });
+    const filters = { conversion: params.conversion, type: params.type, stripe_event: params.stripeEvent };
+    return this.listPage("/api/v1/attribution_audit_log", params, filters, AttributionAuditLog);
   }
 
   /** One page of fraud alerts. */
   listFraudAlerts(params: PageParams & { conversion?: string; program?: string } = {}): Promise<ListPage<FraudAlert>> {
-    return this.http.request("GET", "/api/v1/fraud_alerts", {
-      query: { ...page(params), conversion: params.conversion, program: params.program },
-      schema: FraudAlertList,
-    });
+    return this.listPage("/api/v1/fraud_alerts", params, { conversion: params.conversion, program: params.program }, FraudAlertList);
   }
 }
 

@@ -22,7 +22,7 @@ export * as stripeWebhookEndpoint from "./resources/stripeWebhookEndpoint";
 export * as stripeIntegration from "./resources/stripeIntegration";
 export * as commissionRule from "./resources/commissionRule";
 export * as program from "./resources/program";
-export { programStatus } from "./resources/programStatus";
+export { programStatus, type ProgramStatusInputs, type ProgramStatusOutputs } from "./resources/programStatus";
 export * as goLiveVerification from "./resources/goLiveVerification";
 /**
  * The name `GoLiveVerification` resources created before the rename carry in their serialized

@@ -167,6 +167,31 @@ function keyProblems(value: string, configPath: string, mode: Mode, kind: "selge
   return [];
 }
 
+/** The settings that hold an API key, and whose key each holds. */
+const KEY_SETTINGS = { secretKey: "selgeo", stripeSecretKey: "stripe" } as const;
+
+/**
+ * Problems with one key setting: not set, a plain value on a live stack (which takes references
+ * only), a reference that does not resolve, or a key of the wrong kind or mode.
+ */
+async function keySettingProblems(s: ProviderSettings, setting: keyof typeof KEY_SETTINGS): Promise<string[]> {
+  const value = s[setting];
+  const configPath = CONFIG_KEYS[setting];
+  if (!value) {
+    return [`${configPath} is not set: \`pulumi config set ${configPath} awssm://<secret id>\`, \`pulumi config set --secret ${configPath} <sk_…>\` or export ${ENV_KEYS[setting]}`];
+  }
+  const problems: string[] = [];
+  if (s.mode === "live" && !isReference(value)) {
+    problems.push(`${configPath}: a live stack takes the key as a Secrets Manager reference (awssm://<secret id>[#field]), never as a value`);
+  }
+  try {
+    problems.push(...keyProblems(await resolveKey(value, configPath), configPath, s.mode, KEY_SETTINGS[setting]));
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  return problems;
+}
+
 /**
  * Problems with the Selgeo settings, each naming the config path and the fix. Empty when usable.
  * A referenced key is resolved from Secrets Manager first (a read; nothing is sent to Selgeo).
@@ -184,41 +209,14 @@ export async function settingsProblems(s: ProviderSettings | undefined = current
     const problem = apiUrlProblem(s.apiUrl, s.mode === "live" ? "live" : "test");
     if (problem) problems.push(`${CONFIG_KEYS.apiUrl}: ${problem}`);
   }
-  if (!s.secretKey) {
-    problems.push(
-      `${CONFIG_KEYS.secretKey} is not set: \`pulumi config set ${CONFIG_KEYS.secretKey} awssm://<secret id>\`, \`pulumi config set --secret ${CONFIG_KEYS.secretKey} <sk_…>\` or export ${ENV_KEYS.secretKey}`,
-    );
-  } else {
-    if (s.mode === "live" && !isReference(s.secretKey)) {
-      problems.push(`${CONFIG_KEYS.secretKey}: a live stack takes the key as a Secrets Manager reference (awssm://<secret id>[#field]), never as a value`);
-    }
-    try {
-      problems.push(...keyProblems(await resolveKey(s.secretKey, CONFIG_KEYS.secretKey), CONFIG_KEYS.secretKey, s.mode, "selgeo"));
-    } catch (e) {
-      problems.push((e as Error).message);
-    }
-  }
+  problems.push(...(await keySettingProblems(s, "secretKey")));
   return problems;
 }
 
 /** Problems with the Stripe settings (for the Stripe resources), each naming the config path. */
 export async function stripeSettingsProblems(s: ProviderSettings | undefined = current): Promise<string[]> {
   if (!s) return settingsProblems(s);
-  const problems: string[] = [];
-  if (!s.stripeSecretKey) {
-    problems.push(
-      `${CONFIG_KEYS.stripeSecretKey} is not set: \`pulumi config set ${CONFIG_KEYS.stripeSecretKey} awssm://<secret id>\`, \`pulumi config set --secret ${CONFIG_KEYS.stripeSecretKey} <sk_…>\` or export ${ENV_KEYS.stripeSecretKey}`,
-    );
-  } else {
-    if (s.mode === "live" && !isReference(s.stripeSecretKey)) {
-      problems.push(`${CONFIG_KEYS.stripeSecretKey}: a live stack takes the key as a Secrets Manager reference (awssm://<secret id>[#field]), never as a value`);
-    }
-    try {
-      problems.push(...keyProblems(await resolveKey(s.stripeSecretKey, CONFIG_KEYS.stripeSecretKey), CONFIG_KEYS.stripeSecretKey, s.mode, "stripe"));
-    } catch (e) {
-      problems.push((e as Error).message);
-    }
-  }
+  const problems = await keySettingProblems(s, "stripeSecretKey");
   const urlProblem = apiUrlProblem(s.stripeApiUrl, s.mode === "live" ? "live" : "test");
   if (urlProblem) problems.push(`${CONFIG_KEYS.stripeApiUrl}: ${urlProblem} (leave it unset for Stripe itself)`);
   return problems;

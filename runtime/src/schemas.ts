@@ -109,13 +109,15 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 export const listOf = <T extends z.ZodTypeAny>(item: T) =>
   z.object({ object: z.literal("list"), data: z.array(item), has_more: z.boolean() });
 
+/** A Selgeo object: its id, its `object` type and the mode it lives in, then its own fields. */
+function selgeoObject<const T extends string, S extends z.ZodRawShape>(object: T, fields: S) {
+  return z.object({ id: z.string(), object: z.literal(object), livemode: z.boolean() }).extend(fields);
+}
+
 export const Metadata = z.record(z.string(), z.string());
 export type Metadata = z.infer<typeof Metadata>;
 
-export const Account = z.object({
-  id: z.string(),
-  object: z.literal("account"),
-  livemode: z.boolean(),
+export const Account = selgeoObject("account", {
   name: z.string(),
 });
 export type Account = z.infer<typeof Account>;
@@ -127,10 +129,7 @@ export const EventTypeInfo = z.object({
 });
 export const EventTypeList = listOf(EventTypeInfo);
 
-export const WebhookEndpoint = z.object({
-  id: z.string(),
-  object: z.literal("webhook_endpoint"),
-  livemode: z.boolean(),
+export const WebhookEndpoint = selgeoObject("webhook_endpoint", {
   url: z.string(),
   events: z.array(z.string()),
   description: z.string(),
@@ -195,10 +194,7 @@ export const DEFAULT_ROTATION_OVERLAP_SECONDS = 86_400;
 /** `POST /api/v1/webhook_endpoints/{id}/ping`. */
 export const PingRequest = z.object({ signature: z.enum(["valid", "invalid"], { error: 'signature is "valid" or "invalid"' }).optional() }).strict();
 
-export const WebhookDelivery = z.object({
-  id: z.string(),
-  object: z.literal("webhook_delivery"),
-  livemode: z.boolean(),
+export const WebhookDelivery = selgeoObject("webhook_delivery", {
   endpoint: z.string(),
   event: z.string(),
   event_type: z.string(),
@@ -277,10 +273,7 @@ export type ProgramReadinessRequirement = (typeof PROGRAM_READINESS_REQUIREMENTS
 /** ISO 4217 code, lower-case (`usd`, `eur`). */
 export const CurrencyCode = z.string().regex(/^[a-z]{3}$/);
 
-export const Program = z.object({
-  id: z.string(),
-  object: z.literal("program"),
-  livemode: z.boolean(),
+export const Program = selgeoObject("program", {
   name: z.string(),
   description: z.string(),
   status: z.enum(PROGRAM_STATUSES),
@@ -483,10 +476,7 @@ export const StripeEventLogList = listOf(StripeEventLogEntry);
 export const PARTICIPANT_STATUSES = ["pending", "approved", "rejected"] as const;
 export type ParticipantStatus = (typeof PARTICIPANT_STATUSES)[number];
 
-export const Participant = z.object({
-  id: z.string(),
-  object: z.literal("participant"),
-  livemode: z.boolean(),
+export const Participant = selgeoObject("participant", {
   program: z.string(),
   email: z.string(),
   name: z.string(),
@@ -505,10 +495,7 @@ export const ParticipantCreate = z.object({
 });
 export type ParticipantCreate = z.infer<typeof ParticipantCreate>;
 
-export const Click = z.object({
-  id: z.string(),
-  object: z.literal("click"),
-  livemode: z.boolean(),
+export const Click = selgeoObject("click", {
   program: z.string(),
   partner: z.string(),
   url: z.string(),
@@ -523,10 +510,7 @@ export const CONVERSION_SOURCES = ["api", "stripe"] as const;
 export const CONVERSION_STATUSES = ["recorded", "partially_refunded", "refunded"] as const;
 export type ConversionStatus = (typeof CONVERSION_STATUSES)[number];
 
-export const Conversion = z.object({
-  id: z.string(),
-  object: z.literal("conversion"),
-  livemode: z.boolean(),
+export const Conversion = selgeoObject("conversion", {
   program: z.string(),
   partner: z.string(),
   click: z.string().nullable(),
@@ -580,10 +564,7 @@ export type ConversionCreate = z.infer<typeof ConversionCreate>;
 export const COMMISSION_STATUSES = ["pending", "needs_review", "approved", "rejected", "refunded", "partially_refunded"] as const;
 export type CommissionStatus = (typeof COMMISSION_STATUSES)[number];
 
-export const Commission = z.object({
-  id: z.string(),
-  object: z.literal("commission"),
-  livemode: z.boolean(),
+export const Commission = selgeoObject("commission", {
   program: z.string(),
   partner: z.string(),
   conversion: z.string(),
@@ -622,10 +603,7 @@ export const ATTRIBUTION_DECISIONS = [
 ] as const;
 export type AttributionDecision = (typeof ATTRIBUTION_DECISIONS)[number];
 
-export const AttributionAuditEntry = z.object({
-  id: z.string(),
-  object: z.literal("attribution_audit_entry"),
-  livemode: z.boolean(),
+export const AttributionAuditEntry = selgeoObject("attribution_audit_entry", {
   type: z.enum(ATTRIBUTION_DECISIONS),
   message: z.string(),
   conversion: z.string().nullable(),
@@ -640,10 +618,7 @@ export const AttributionAuditEntry = z.object({
 export type AttributionAuditEntry = z.infer<typeof AttributionAuditEntry>;
 export const AttributionAuditLog = listOf(AttributionAuditEntry);
 
-export const FraudAlert = z.object({
-  id: z.string(),
-  object: z.literal("fraud_alert"),
-  livemode: z.boolean(),
+export const FraudAlert = selgeoObject("fraud_alert", {
   conversion: z.string(),
   program: z.string(),
   partner: z.string(),

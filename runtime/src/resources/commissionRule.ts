@@ -9,7 +9,8 @@ import { selgeoClient } from "../providerSettings";
 import { type COMMISSION_BASES, type COMMISSION_RULE_TYPES, MODES, type CommissionRule, type CommissionRuleCreate, type Mode } from "../schemas";
 import { CommissionRuleDeclaration, MANAGED_BY_METADATA_KEY, RULE_INPUT_DEFAULTS, withRuleTerms } from "../requests/declarations";
 import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
-import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, type CheckFailure } from "./common";
+import { checkInputs, createWithKeyChain, dropUndefined, keyedDiff, replacementOf, replacingChanges } from "./common";
+import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "./common";
 
 /** Inputs after `check`. Money in integer minor units. */
 export interface CommissionRuleInputs {
@@ -59,10 +60,7 @@ const Shape = withRuleTerms(
 );
 
 /** Validates a rule; failures name the property and the fix. */
-export async function check(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
   const { data, failures } = await checkInputs(news, Shape);
   if (!data) return { inputs: news, failures };
   const inputs: CommissionRuleInputs = { ...data, appliesTo: [...new Set(data.appliesTo)].sort() };
@@ -78,17 +76,10 @@ export async function check(
 const UPDATABLE = ["name", "type", "percentage", "flatAmount", "currency", "basis", "holdPeriodDays", "autoApprove", "appliesTo", "recurringMonths", "metadata"] as const;
 
 /** The program and the mode replace; every term of the rule updates in place. */
-export async function diff(
-  id: string,
-  olds: Partial<CommissionRuleOutputs>,
-  news: Partial<CommissionRuleInputs>,
-): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-  const replaces: string[] = (["mode", "programId"] as const).filter((k) => olds[k] !== news[k]);
-  if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
+export async function diff(id: string, olds: Partial<CommissionRuleOutputs>, news: Partial<CommissionRuleInputs>): Promise<DiffResult> {
   const norm = (k: string, v: unknown) => (k === "appliesTo" ? [...new Set((v as string[]) ?? [])].sort() : k === "metadata" ? (v ?? {}) : (v ?? null));
   const changed = UPDATABLE.filter((k) => canonicalJson(norm(k, olds[k])) !== canonicalJson(norm(k, news[k])));
-  if (replaces.length > 0) noteReplacement(news.resourceKey, id);
-  return { changes: replaces.length > 0 || changed.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
+  return keyedDiff(id, news.resourceKey, replacingChanges(olds, news, ["mode", "programId"]), changed);
 }
 
 function wireBody(i: CommissionRuleInputs): CommissionRuleCreate {
@@ -106,7 +97,7 @@ function wireBody(i: CommissionRuleInputs): CommissionRuleCreate {
 }
 
 /** Creates the rule with an idempotency key derived from identity and inputs. */
-export async function create(inputs: CommissionRuleInputs): Promise<{ id: string; outs: CommissionRuleOutputs }> {
+export async function create(inputs: CommissionRuleInputs): Promise<CreateResult<CommissionRuleOutputs>> {
   invalidateSnapshots();
   const client = (await selgeoClient());
   const body = wireBody(inputs);
@@ -128,10 +119,7 @@ export async function create(inputs: CommissionRuleInputs): Promise<{ id: string
 }
 
 /** Reads the rule as Selgeo has it; a deleted rule returns an empty id. */
-export async function read(
-  id: string,
-  props: Partial<CommissionRuleOutputs>,
-): Promise<{ id: string; props?: CommissionRuleOutputs; inputs?: CommissionRuleInputs }> {
+export async function read(id: string, props: Partial<CommissionRuleOutputs>): Promise<ReadResult<CommissionRuleOutputs, CommissionRuleInputs>> {
   if (!props.programId) return { id: "" };
   const rule = await readCommissionRule(await selgeoClient(), props.programId, id);
   if (!rule) return { id: "" };
@@ -140,7 +128,7 @@ export async function read(
 }
 
 /** Updates the rule's terms in place. */
-export async function update(id: string, _olds: CommissionRuleOutputs, news: CommissionRuleInputs): Promise<{ outs: CommissionRuleOutputs }> {
+export async function update(id: string, _olds: CommissionRuleOutputs, news: CommissionRuleInputs): Promise<UpdateResult<CommissionRuleOutputs>> {
   invalidateSnapshots();
   const rule = await (await selgeoClient()).updateCommissionRule(news.programId, id, wireBody(news));
   return { outs: toOutputs(news, rule) };

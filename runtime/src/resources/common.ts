@@ -14,6 +14,40 @@ export interface CheckFailure {
   reason: string;
 }
 
+/** What `check` answers: the inputs to go on with and every failure. */
+export interface CheckResult {
+  inputs: Record<string, unknown>;
+  failures: CheckFailure[];
+}
+
+/** What `diff` answers: whether anything changed, and which properties need a new object. */
+export interface DiffResult {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/** What `create` answers: the new object's id and the outputs state keeps. */
+export interface CreateResult<O> {
+  id: string;
+  outs: O;
+}
+
+/** What `update` answers: the outputs state keeps. */
+export interface UpdateResult<O> {
+  outs: O;
+}
+
+/**
+ * What `read` answers: an empty id for an object that is gone; otherwise its outputs and, where the
+ * resource can tell, its inputs as found (what refresh compares with the declared ones).
+ */
+export interface ReadResult<O, I> {
+  id: string;
+  props?: O;
+  inputs?: I;
+}
+
 /** Pulumi's marker for a value not known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -74,6 +108,25 @@ const replacing = new Map<string, Set<string>>();
 export function noteReplacement(resourceKey: string | undefined, id: string): void {
   if (!resourceKey || !id) return;
   replacing.set(resourceKey, (replacing.get(resourceKey) ?? new Set()).add(id));
+}
+
+/**
+ * The properties whose change replaces the object: those of `keys` that differ, then `adoptId` when
+ * the adoption target changed (taking over another object, or letting one go, is a new object).
+ */
+export function replacingChanges<T extends { adoptId?: string }>(olds: Partial<T>, news: Partial<T>, keys: readonly (keyof T & string)[]): string[] {
+  const replaces = keys.filter((k) => olds[k] !== news[k]);
+  if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
+  return replaces;
+}
+
+/**
+ * `diff`'s answer for a resource with a key chain: what replaces, what updates in place, and the
+ * replacement noted for the `create` that follows (see noteReplacement).
+ */
+export function keyedDiff(id: string, resourceKey: string | undefined, replaces: string[], changed: readonly string[]): DiffResult {
+  if (replaces.length > 0) noteReplacement(resourceKey, id);
+  return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
 }
 
 /** The ids a create of this resource must not answer with (see noteReplacement). */

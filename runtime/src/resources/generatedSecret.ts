@@ -8,7 +8,7 @@ import { checkGeneratedSecretDrift, deleteGeneratedSecret, describeGeneratedSecr
 
 /** What state keeps about a signing secret. */
 export interface StoredSecret {
-  /** Secrets Manager ARN; empty when the secret is not known (an adopted object). */
+  /** Secrets Manager ARN of the `whsec_` (the value itself never enters state); empty when the secret is not known (an adopted object). */
   secretArn: string;
   secretVersionId: string;
   /** `sha256:<12 hex>` of the value. */

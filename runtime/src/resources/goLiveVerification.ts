@@ -9,7 +9,7 @@ import { awsSettings, selgeoClient, stripeClient } from "../providerSettings";
 import { readGeneratedSecret } from "../secrets";
 import { MODES, type Mode } from "../schemas";
 import { checkStripeDelivery } from "../stripeDeliveryCheck";
-import { type CheckFailure } from "./common";
+import { type CheckFailure, type CheckResult, type CreateResult, type DiffResult, type UpdateResult } from "./common";
 
 /** One webhook endpoint to verify. */
 export interface VerifiedEndpoint {
@@ -43,21 +43,14 @@ export interface VerificationOutputs extends VerificationInputs {
   verifiedAt: string;
 }
 
-export async function check(
-  _olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
   const failures: CheckFailure[] = [];
   if (!(MODES as readonly unknown[]).includes(news.mode)) failures.push({ property: "mode", reason: 'mode is "test" or "live"' });
   if (!Array.isArray(news.endpoints)) failures.push({ property: "endpoints", reason: "endpoints is a list of the webhook endpoints to verify" });
   return { inputs: news, failures };
 }
 
-export async function diff(
-  _id: string,
-  olds: Partial<VerificationOutputs>,
-  news: Partial<VerificationInputs>,
-): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+export async function diff(_id: string, olds: Partial<VerificationOutputs>, news: Partial<VerificationInputs>): Promise<DiffResult> {
   const same = canonicalJson([olds.mode, olds.endpoints, olds.stripeEndpointId ?? null, olds.fingerprint]) === canonicalJson([news.mode, news.endpoints, news.stripeEndpointId ?? null, news.fingerprint]);
   return { changes: !same, replaces: [], deleteBeforeReplace: false };
 }
@@ -103,11 +96,11 @@ async function verify(inputs: VerificationInputs): Promise<VerificationOutputs> 
   return { ...inputs, checks: passed, verifiedAt: new Date().toISOString() };
 }
 
-export async function create(inputs: VerificationInputs): Promise<{ id: string; outs: VerificationOutputs }> {
+export async function create(inputs: VerificationInputs): Promise<CreateResult<VerificationOutputs>> {
   return { id: "go-live-verification", outs: await verify(inputs) };
 }
 
-export async function update(_id: string, _olds: VerificationOutputs, news: VerificationInputs): Promise<{ outs: VerificationOutputs }> {
+export async function update(_id: string, _olds: VerificationOutputs, news: VerificationInputs): Promise<UpdateResult<VerificationOutputs>> {
   return { outs: await verify(news) };
 }
 

@@ -10,7 +10,8 @@ import { selgeoClient } from "../providerSettings";
 import { MODES, type Mode, type Program } from "../schemas";
 import { DeclaredMetadata, MANAGED_BY_METADATA_KEY, ProgramDeclaration } from "../requests/declarations";
 import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
-import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, type CheckFailure } from "./common";
+import { checkInputs, createWithKeyChain, dropUndefined, keyedDiff, replacementOf, replacingChanges } from "./common";
+import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "./common";
 
 /** Statuses a stack may declare; `archived` is what `pulumi destroy` leaves (Selgeo keeps programs). */
 export const DECLARABLE_PROGRAM_STATUSES = ["draft", "active", "paused"] as const;
@@ -51,10 +52,7 @@ const Shape = ProgramDeclaration.extend({
   metadata: DeclaredMetadata.default({}),
 });
 
-export async function check(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
   const { data, failures } = await checkInputs(news, Shape);
   if (!data) return { inputs: news, failures };
   const inputs: ProgramInputs = { ...data };
@@ -68,20 +66,13 @@ export async function check(
 
 const UPDATABLE = ["name", "description", "metadata"] as const;
 
-export async function diff(
-  id: string,
-  olds: Partial<ProgramOutputs>,
-  news: Partial<ProgramInputs>,
-): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-  const replaces: string[] = (["mode", "currency"] as const).filter((k) => olds[k] !== news[k]);
-  if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
+export async function diff(id: string, olds: Partial<ProgramOutputs>, news: Partial<ProgramInputs>): Promise<DiffResult> {
   const changed = UPDATABLE.filter((k) => canonicalJson(olds[k] ?? null) !== canonicalJson(news[k] ?? null));
-  if (replaces.length > 0) noteReplacement(news.resourceKey, id);
-  return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
+  return keyedDiff(id, news.resourceKey, replacingChanges(olds, news, ["mode", "currency"]), changed);
 }
 
 /** Creates the program (in draft) with an idempotency key derived from identity and inputs. */
-export async function create(inputs: ProgramInputs): Promise<{ id: string; outs: ProgramOutputs }> {
+export async function create(inputs: ProgramInputs): Promise<CreateResult<ProgramOutputs>> {
   const client = (await selgeoClient());
   const body = {
     name: inputs.name,
@@ -111,10 +102,7 @@ export async function create(inputs: ProgramInputs): Promise<{ id: string; outs:
   return { id: prog.id, outs: toOutputs(inputs, prog) };
 }
 
-export async function read(
-  id: string,
-  props: Partial<ProgramOutputs>,
-): Promise<{ id: string; props?: ProgramOutputs; inputs?: ProgramInputs }> {
+export async function read(id: string, props: Partial<ProgramOutputs>): Promise<ReadResult<ProgramOutputs, ProgramInputs>> {
   const prog = await (await selgeoClient()).findProgram(id);
   if (!prog) return { id: "" };
   // An archived program can never come back: treat it as gone so the next `up` makes a new one.
@@ -134,7 +122,7 @@ export async function read(
   return { id: prog.id, props: toOutputs(inputs, prog), inputs };
 }
 
-export async function update(id: string, olds: ProgramOutputs, news: ProgramInputs): Promise<{ outs: ProgramOutputs }> {
+export async function update(id: string, olds: ProgramOutputs, news: ProgramInputs): Promise<UpdateResult<ProgramOutputs>> {
   const client = (await selgeoClient());
   const prog = await client.updateProgram(id, {
     name: news.name,

@@ -6,7 +6,7 @@
 import { SelgeoConflictError } from "../errors";
 import { selgeoClient, settingsProblems } from "../providerSettings";
 import type { Program } from "../schemas";
-import { type CheckFailure } from "./common";
+import { type CheckFailure, type CheckResult, type CreateResult, type DiffResult, type ReadResult, type UpdateResult } from "./common";
 import { DECLARABLE_PROGRAM_STATUSES } from "./program";
 
 /** Turns Selgeo's `program_not_ready` into what a merchant should declare. */
@@ -48,26 +48,26 @@ export interface ProgramStatusOutputs extends ProgramStatusInputs {
 
 /** Per-kind logic of the `ProgramStatus` resource. */
 export const programStatus = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     const failures: CheckFailure[] = (await settingsProblems()).map((reason) => ({ property: "status", reason }));
     if (!(DECLARABLE_PROGRAM_STATUSES as readonly unknown[]).includes(news.status)) {
       failures.push({ property: "status", reason: 'status is "draft", "active" or "paused"' });
     }
     return { inputs: news, failures };
   },
-  async diff(_id: string, olds: Partial<ProgramStatusOutputs>, news: Partial<ProgramStatusInputs>) {
+  async diff(_id: string, olds: Partial<ProgramStatusOutputs>, news: Partial<ProgramStatusInputs>): Promise<DiffResult> {
     const replaces = olds.programId !== news.programId ? ["programId"] : [];
     return { changes: replaces.length > 0 || olds.status !== news.status, replaces, deleteBeforeReplace: false };
   },
-  async create(inputs: ProgramStatusInputs): Promise<{ id: string; outs: ProgramStatusOutputs }> {
+  async create(inputs: ProgramStatusInputs): Promise<CreateResult<ProgramStatusOutputs>> {
     const prog = await ensureStatus(inputs);
     return { id: `${inputs.programId}/status`, outs: { ...inputs, ...activated(prog) } };
   },
-  async update(_id: string, _olds: ProgramStatusOutputs, news: ProgramStatusInputs): Promise<{ outs: ProgramStatusOutputs }> {
+  async update(_id: string, _olds: ProgramStatusOutputs, news: ProgramStatusInputs): Promise<UpdateResult<ProgramStatusOutputs>> {
     const prog = await ensureStatus(news);
     return { outs: { ...news, ...activated(prog) } };
   },
-  async read(id: string, props: Partial<ProgramStatusOutputs>): Promise<{ id: string; props?: ProgramStatusOutputs; inputs?: ProgramStatusInputs }> {
+  async read(id: string, props: Partial<ProgramStatusOutputs>): Promise<ReadResult<ProgramStatusOutputs, ProgramStatusInputs>> {
     if (!props.programId) return { id: "" };
     const prog = await (await selgeoClient()).findProgram(props.programId);
     if (!prog || prog.status === "archived") return { id: "" };

@@ -9,7 +9,7 @@ import { StripeAccountId } from "../requests/fields";
 import { MODES, type Mode, type StripeIntegration } from "../schemas";
 import { fingerprint, readGeneratedSecret } from "../secrets";
 import { awsSettings } from "../providerSettings";
-import { UNKNOWN, type CheckFailure } from "./common";
+import { UNKNOWN, type CheckFailure, type CheckResult, type CreateResult, type DiffResult, type ReadResult, type UpdateResult } from "./common";
 
 export interface StripeIntegrationInputs {
   mode: Mode;
@@ -37,10 +37,7 @@ export interface StripeIntegrationOutputs {
 }
 
 
-export async function check(
-  _olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
   const base = await settingsProblems();
   const failures: CheckFailure[] = (base.length > 0 ? base : await stripeSettingsProblems()).map((reason) => ({ property: "mode", reason }));
   const mode = news.mode;
@@ -66,11 +63,7 @@ export async function check(
   return { inputs: news, failures };
 }
 
-export async function diff(
-  _id: string,
-  olds: Partial<StripeIntegrationOutputs>,
-  news: Partial<StripeIntegrationInputs>,
-): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+export async function diff(_id: string, olds: Partial<StripeIntegrationOutputs>, news: Partial<StripeIntegrationInputs>): Promise<DiffResult> {
   const replaces = olds.mode !== news.mode ? ["mode"] : [];
   const secretChanged =
     !olds.webhookSecretConfigured ||
@@ -103,17 +96,17 @@ async function connect(inputs: StripeIntegrationInputs): Promise<StripeIntegrati
   return { ...toOutputs(inputs.mode, wire, fingerprint(signingSecret)), webhookSigningSecretArn: inputs.webhookSigningSecretArn, webhookSigningSecretVersionId: inputs.webhookSigningSecretVersionId };
 }
 
-export async function create(inputs: StripeIntegrationInputs): Promise<{ id: string; outs: StripeIntegrationOutputs }> {
+export async function create(inputs: StripeIntegrationInputs): Promise<CreateResult<StripeIntegrationOutputs>> {
   const outs = await connect(inputs);
   return { id: `stripe-integration-${inputs.mode}`, outs };
 }
 
-export async function update(_id: string, _olds: StripeIntegrationOutputs, news: StripeIntegrationInputs): Promise<{ outs: StripeIntegrationOutputs }> {
+export async function update(_id: string, _olds: StripeIntegrationOutputs, news: StripeIntegrationInputs): Promise<UpdateResult<StripeIntegrationOutputs>> {
   return { outs: await connect(news) };
 }
 
 /** Reads the integration; a disconnected one counts as deleted so the next `up` reconnects it. */
-export async function read(id: string, props: Partial<StripeIntegrationOutputs>): Promise<{ id: string; props?: StripeIntegrationOutputs }> {
+export async function read(id: string, props: Partial<StripeIntegrationOutputs>): Promise<ReadResult<StripeIntegrationOutputs, StripeIntegrationInputs>> {
   const wire = await (await selgeoClient()).getStripeIntegration();
   if (!wire.connected) return { id: "" };
   const mode: Mode = wire.livemode ? "live" : "test";

@@ -11,7 +11,8 @@ import { checkWebhookUrl } from "../urlRules";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
 import { MANAGED_BY_METADATA_KEY } from "./webhookEndpoint";
 import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
-import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, UNKNOWN, type CheckFailure } from "./common";
+import { checkInputs, createWithKeyChain, dropUndefined, keyedDiff, replacementOf, replacingChanges, UNKNOWN } from "./common";
+import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "./common";
 
 /** The Stripe events Selgeo needs (checklist item 2). */
 export const STRIPE_REQUIRED_EVENTS = STRIPE_WEBHOOK_EVENTS;
@@ -63,10 +64,7 @@ const InputShape = z.object({
 });
 
 /** Validates inputs: Stripe key mode, URL, and the three events Selgeo needs. */
-export async function check(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
   const { data: inputs, failures } = await checkInputs(news, InputShape, () => stripeSettingsProblems());
   if (!inputs) return { inputs: news, failures };
   if (inputs.url !== UNKNOWN) {
@@ -94,22 +92,15 @@ export async function check(
 const UPDATABLE = ["url", "enabledEvents", "description", "enabled", "metadata"] as const;
 
 /** Mode and adoption target replace; the rest updates in place (the Stripe signing secret survives). */
-export async function diff(
-  id: string,
-  olds: Partial<StripeWebhookEndpointOutputs>,
-  news: Partial<StripeWebhookEndpointInputs>,
-): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-  const replaces: string[] = [];
-  if (olds.mode !== news.mode) replaces.push("mode");
-  if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
+export async function diff(id: string, olds: Partial<StripeWebhookEndpointOutputs>, news: Partial<StripeWebhookEndpointInputs>): Promise<DiffResult> {
+  const replaces = replacingChanges(olds, news, ["mode"]);
   // Stripe reveals a signing secret only when an endpoint is created: a secret lost or changed in
   // Secrets Manager is repaired by a new endpoint (created before the old one is deleted).
   if (olds.secretState !== undefined && news.secretState !== undefined && olds.secretState !== news.secretState) replaces.push("secretState");
   const norm = (k: (typeof UPDATABLE)[number], v: unknown) =>
     k === "enabledEvents" ? [...new Set((v as string[]) ?? [])].sort() : k === "metadata" ? (v ?? {}) : v;
   const changed = UPDATABLE.filter((k) => canonicalJson(norm(k, olds[k])) !== canonicalJson(norm(k, news[k])));
-  if (replaces.length > 0) noteReplacement(news.resourceKey, id);
-  return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
+  return keyedDiff(id, news.resourceKey, replaces, changed);
 }
 
 function createParams(inputs: StripeWebhookEndpointInputs): Stripe.WebhookEndpointCreateParams {
@@ -122,7 +113,7 @@ function createParams(inputs: StripeWebhookEndpointInputs): Stripe.WebhookEndpoi
 }
 
 /** Creates the Stripe endpoint; idempotent across a crashed `pulumi up` (see webhookEndpoint.create). */
-export async function create(inputs: StripeWebhookEndpointInputs): Promise<{ id: string; outs: StripeWebhookEndpointOutputs }> {
+export async function create(inputs: StripeWebhookEndpointInputs): Promise<CreateResult<StripeWebhookEndpointOutputs>> {
   const stripe = (await stripeClient());
   if (inputs.adoptId) {
     const ep = await stripe.webhookEndpoints.update(inputs.adoptId, { ...createParams(inputs), disabled: !inputs.enabled });
@@ -162,10 +153,7 @@ async function retrieveOrUndefined(stripe: Stripe, id: string): Promise<Stripe.W
 }
 
 /** Reads the endpoint as Stripe has it; deleted → empty id, so refresh drops it. */
-export async function read(
-  id: string,
-  props: Partial<StripeWebhookEndpointOutputs>,
-): Promise<{ id: string; props?: StripeWebhookEndpointOutputs; inputs?: StripeWebhookEndpointInputs }> {
+export async function read(id: string, props: Partial<StripeWebhookEndpointOutputs>): Promise<ReadResult<StripeWebhookEndpointOutputs, StripeWebhookEndpointInputs>> {
   const ep = await retrieveOrUndefined((await stripeClient()), id);
   if (!ep) return { id: "" };
   const { [MANAGED_BY_METADATA_KEY]: _ours, ...userMeta } = (ep.metadata ?? {}) as Record<string, string>;
@@ -188,11 +176,7 @@ export async function read(
 }
 
 /** Updates url, events, description, enabled and metadata in place. */
-export async function update(
-  id: string,
-  olds: StripeWebhookEndpointOutputs,
-  news: StripeWebhookEndpointInputs,
-): Promise<{ outs: StripeWebhookEndpointOutputs }> {
+export async function update(id: string, olds: StripeWebhookEndpointOutputs, news: StripeWebhookEndpointInputs): Promise<UpdateResult<StripeWebhookEndpointOutputs>> {
   const ep = await (await stripeClient()).webhookEndpoints.update(id, { ...createParams(news), disabled: !news.enabled });
   return { outs: toOutputs(news, ep, { secretArn: olds.secretArn ?? "", secretVersionId: olds.secretVersionId ?? "", secretFingerprint: olds.secretFingerprint ?? "" }) };
 }

@@ -13,7 +13,8 @@ import { checkWebhookUrl, normalizeWebhookUrl } from "../urlRules";
 import { fingerprint } from "../secrets";
 import { forgetSecret, secretsManagerState, storeSecret, type SecretState, type StoredSecret } from "./generatedSecret";
 import { adoptionChanges, adoptionTargetMissing, isNewAdoption } from "./adoption";
-import { checkInputs, createWithKeyChain, dropUndefined, noteReplacement, replacementOf, UNKNOWN, type CheckFailure } from "./common";
+import { checkInputs, createWithKeyChain, dropUndefined, keyedDiff, replacementOf, replacingChanges, UNKNOWN } from "./common";
+import type { CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "./common";
 
 /** The kind segment of these secrets' names in Secrets Manager. */
 const SECRET_KIND = "webhook-endpoint";
@@ -78,10 +79,7 @@ export type { CheckFailure };
 const isUnknown = (v: unknown): boolean => v === UNKNOWN;
 
 /** Validates and normalises inputs; every failure names the property and the fix. */
-export async function check(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
   const { data: inputs, failures } = await checkInputs(news, InputShape);
   if (!inputs) return { inputs: news, failures };
   if (!isUnknown(inputs.url)) {
@@ -113,17 +111,9 @@ const ADOPTED_FIELDS = ["url", "events", "description", "enabled", "metadata"] a
 const UPDATABLE = ["url", "events", "description", "enabled", "metadata", "secretRotation", "secretState"] as const;
 
 /** Compares desired with recorded inputs. Mode and adoption target replace; the rest update in place. */
-export async function diff(
-  id: string,
-  olds: Partial<WebhookEndpointOutputs>,
-  news: Partial<WebhookEndpointInputs>,
-): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-  const replaces: string[] = [];
-  if (olds.mode !== news.mode) replaces.push("mode");
-  if ((olds.adoptId ?? "") !== (news.adoptId ?? "")) replaces.push("adoptId");
+export async function diff(id: string, olds: Partial<WebhookEndpointOutputs>, news: Partial<WebhookEndpointInputs>): Promise<DiffResult> {
   const changed = UPDATABLE.filter((k) => canonicalJson(normaliseField(k, olds[k])) !== canonicalJson(normaliseField(k, news[k])));
-  if (replaces.length > 0) noteReplacement(news.resourceKey, id);
-  return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
+  return keyedDiff(id, news.resourceKey, replacingChanges(olds, news, ["mode"]), changed);
 }
 
 function normaliseField(k: (typeof UPDATABLE)[number], v: unknown): unknown {
@@ -141,7 +131,7 @@ function normaliseField(k: (typeof UPDATABLE)[number], v: unknown): unknown {
  * `pulumi up` killed after Selgeo committed the create gets the same endpoint (and its secret) back
  * on the rerun instead of a duplicate.
  */
-export async function create(inputs: WebhookEndpointInputs): Promise<{ id: string; outs: WebhookEndpointOutputs }> {
+export async function create(inputs: WebhookEndpointInputs): Promise<CreateResult<WebhookEndpointOutputs>> {
   invalidateSnapshots();
   const client = (await selgeoClient());
   const body = wireBody(inputs);
@@ -169,10 +159,7 @@ export async function create(inputs: WebhookEndpointInputs): Promise<{ id: strin
 }
 
 /** Reads the endpoint as it is; a deleted one returns an empty id so refresh drops it from state. */
-export async function read(
-  id: string,
-  props: Partial<WebhookEndpointOutputs>,
-): Promise<{ id: string; props?: WebhookEndpointOutputs; inputs?: WebhookEndpointInputs }> {
+export async function read(id: string, props: Partial<WebhookEndpointOutputs>): Promise<ReadResult<WebhookEndpointOutputs, WebhookEndpointInputs>> {
   const client = (await selgeoClient());
   const ep = await readWebhookEndpoint(client, id);
   if (!ep) return { id: "" };
@@ -214,11 +201,7 @@ function foundInputs(ep: WebhookEndpoint, props: Partial<WebhookEndpointOutputs>
 }
 
 /** Updates url, events, description, status and metadata in place. */
-export async function update(
-  id: string,
-  olds: WebhookEndpointOutputs,
-  news: WebhookEndpointInputs,
-): Promise<{ outs: WebhookEndpointOutputs }> {
+export async function update(id: string, olds: WebhookEndpointOutputs, news: WebhookEndpointInputs): Promise<UpdateResult<WebhookEndpointOutputs>> {
   invalidateSnapshots();
   let ep = await (await selgeoClient()).updateWebhookEndpoint(id, wireBody(news));
   let stored: StoredSecret = { secretArn: olds.secretArn ?? "", secretVersionId: olds.secretVersionId ?? "", secretFingerprint: olds.secretFingerprint ?? "" };
