@@ -2,39 +2,33 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as Runtime from "@selgeo-golive/runtime";
 
 /** The resource kinds whose logic lives in @selgeo-golive/runtime. */
-export type RuntimeResourceKind = "webhookEndpoint" | "stripeWebhookEndpoint" | "stripeIntegration" | "commissionRule" | "program" | "programStatus" | "goLiveVerification";
+export type RuntimeResourceKind = Runtime.ResourceKind;
 
+/* eslint-disable @typescript-eslint/no-require-imports -- by name at run time, see below */
 /**
- * A dynamic provider whose methods defer to `@selgeo-golive/runtime`.
+ * A dynamic provider whose methods defer to `@selgeo-golive/runtime` (its callResourceLogic).
  *
  * The package is required by name inside each method: a workspace package's real path lies outside
  * node_modules, so a module imported at the top would be serialized by file path (or inlined) into
- * `__provider`. This way `__provider` holds a few lines per resource and no credential: the keys
- * arrive through `configure`, which the engine calls with the stack config (the engine keeps that
- * config as the default provider's inputs: a reference as is, a secret config value encrypted).
+ * `__provider`. The methods are one line each and share nothing but `kind`: the serialized text is
+ * stored twice per resource in state (inputs and outputs), which the engine rewrites whole after
+ * every step of an `up`, and sent with each resource to a policy pack, so its size is paid per
+ * resource many times over. No credential is in it: the keys arrive through `configure`, which the
+ * engine calls with the stack config (the engine keeps that config as the default provider's
+ * inputs: a reference as is, a secret config value encrypted).
  */
 export function runtimeProvider(kind: RuntimeResourceKind): pulumi.dynamic.ResourceProvider {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const rt = (): typeof Runtime => require("@selgeo-golive/runtime");
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const logic = (): any => rt()[kind];
-  // Unreachable Selgeo, a wrong URL or a refused key: one line naming the config key, not a stack trace.
-  const explained = <T>(p: Promise<T>): Promise<T> =>
-    p.catch((e: unknown) => {
-      throw rt().explainSettingsError(e);
-    });
   return {
-    async configure(req) {
-      rt().configureFromStack(req.config);
-    },
-    check: (olds, news) => explained(logic().check(olds, news)),
-    diff: (id, olds, news) => explained(logic().diff(id, olds, news)),
-    create: (inputs) => explained(logic().create(inputs)),
-    read: (id, props) => explained(logic().read(id, props)),
-    update: (id, olds, news) => explained(logic().update(id, olds, news)),
-    delete: (id, props) => explained(logic().remove(id, props)),
+    configure: async (req) => require("@selgeo-golive/runtime").configureDynamicProvider(req),
+    check: (olds, news) => require("@selgeo-golive/runtime").callResourceLogic(kind, "check", [olds, news]),
+    diff: (id, olds, news) => require("@selgeo-golive/runtime").callResourceLogic(kind, "diff", [id, olds, news]),
+    create: (inputs) => require("@selgeo-golive/runtime").callResourceLogic(kind, "create", [inputs]),
+    read: (id, props) => require("@selgeo-golive/runtime").callResourceLogic(kind, "read", [id, props]),
+    update: (id, olds, news) => require("@selgeo-golive/runtime").callResourceLogic(kind, "update", [id, olds, news]),
+    delete: (id, props) => require("@selgeo-golive/runtime").callResourceLogic(kind, "delete", [id, props]),
   };
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * The `import` resource option crashes inside Pulumi for dynamic resources (pulumi/pulumi#16175,

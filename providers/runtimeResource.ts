@@ -46,7 +46,20 @@ export function runtimeResource<A extends object, S>() {
     const [module, type] = spec.type.split(":");
     class RuntimeResource extends pulumi.dynamic.Resource {
       constructor(name: string, args: A, opts?: pulumi.CustomResourceOptions) {
-        super(spec.provider, name, resourceProps(args, spec.outputs, spec.keyed ? name : undefined), refuseImport(opts, spec.type, spec.adoptWith), module, type);
+        const props = resourceProps(args, spec.outputs, spec.keyed ? name : undefined);
+        const checkedOpts = refuseImport(opts, spec.type, spec.adoptWith);
+        // While it registers a resource, the SDK takes a debugging stack trace (`new Error().stack`,
+        // formatted at once, through source-map-support) for each of the four promises of every
+        // property; read only when Pulumi reports a leaked promise, they were most of a no-op
+        // preview's time. The stack trace state keeps (sourcePosition, stackTrace) is unaffected:
+        // the SDK lifts the limit itself to take it.
+        const stackTraceLimit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+          super(spec.provider, name, props, checkedOpts, module, type);
+        } finally {
+          Error.stackTraceLimit = stackTraceLimit;
+        }
       }
     }
     // The output properties exist at run time (registered as output slots); the class types them.

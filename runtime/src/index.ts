@@ -16,6 +16,8 @@ export * from "./signature";
 export * from "./providerSettings";
 export * from "./commission";
 export * from "./stripeDeliveryCheck";
+// What every serialized dynamic provider calls (providers/runtimeProvider.ts).
+export * from "./dynamicProvider";
 // One module per resource kind in ./resources, named like the `providers/` file that wires it.
 export * as webhookEndpoint from "./resources/webhookEndpoint";
 export * as stripeWebhookEndpoint from "./resources/stripeWebhookEndpoint";
