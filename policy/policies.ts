@@ -385,6 +385,17 @@ export function validateExpectedTraffic(ctx: PackContext) {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Marks a resource validation as applying to one resource type, as @pulumi/policy's
+ * validateResourceOfType does for generated resource classes (the `__pulumiType` its server reads
+ * with getPulumiType). The engine asks the pack about every resource in turn, and waits for the
+ * answer; without the mark the server deserializes each resource's properties (and its provider's,
+ * the whole stack config) for every resource policy before the validation can look at the type.
+ */
+function ofType<F extends (args: never, report: ReportViolation) => void>(type: string, validate: F): F {
+  return Object.assign(validate, { __pulumiType: type });
+}
+
 /** The pack's policies for a stack. */
 export function buildPolicies(ctx: PackContext): Array<ResourceValidationPolicy | StackValidationPolicy> {
   const enforcementLevel: EnforcementLevel = ctx.stackMode === "live" ? "mandatory" : "advisory";
@@ -399,13 +410,13 @@ export function buildPolicies(ctx: PackContext): Array<ResourceValidationPolicy 
       name: "selgeo-live-webhook-urls",
       description: "Live webhook endpoints are public HTTPS URLs (checklist item 4).",
       enforcementLevel,
-      validateResource: validateWebhookUrls(ctx),
+      validateResource: ofType(TYPES.webhookEndpoint, validateWebhookUrls(ctx)),
     },
     {
       name: "selgeo-stripe-events",
       description: "The Stripe webhook endpoint sends checkout.session.completed, invoice.paid and charge.refunded to Selgeo (checklist item 2).",
       enforcementLevel,
-      validateResource: validateStripeEvents(ctx),
+      validateResource: ofType(TYPES.stripeEndpoint, validateStripeEvents(ctx)),
     },
     {
       name: "selgeo-recommended-events",
@@ -417,13 +428,13 @@ export function buildPolicies(ctx: PackContext): Array<ResourceValidationPolicy 
       name: "selgeo-commission-amounts",
       description: "Percentage commissions are 0–100; flat commissions are positive amounts with a currency (checklist item 6).",
       enforcementLevel,
-      validateResource: validateCommissionAmounts(ctx),
+      validateResource: ofType(TYPES.commissionRule, validateCommissionAmounts(ctx)),
     },
     {
       name: "selgeo-commission-hold-period",
       description: "Auto-approved commissions are held at least 14 days, so refunds arrive first (checklist item 6).",
       enforcementLevel,
-      validateResource: validateHoldPeriod(ctx),
+      validateResource: ofType(TYPES.commissionRule, validateHoldPeriod(ctx)),
     },
     {
       name: "selgeo-commission-net-basis",

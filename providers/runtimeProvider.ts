@@ -1,23 +1,63 @@
+import { existsSync } from "node:fs";
+import Module from "node:module";
+import path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as Runtime from "@selgeo-golive/runtime";
 
 /** The resource kinds whose logic lives in @selgeo-golive/runtime. */
 export type RuntimeResourceKind = Runtime.ResourceKind;
 
-/* eslint-disable @typescript-eslint/no-require-imports -- by name at run time, see below */
 /**
- * A dynamic provider whose methods defer to `@selgeo-golive/runtime` (its callResourceLogic).
+ * The dynamic provider of `kind`, as Pulumi should store it: `require("@selgeo-golive/runtime/dist/
+ * dynamicProviders/<kind>.js")`, a few hundred bytes per resource and no credential (the keys arrive
+ * through `configure`, which the engine calls with the stack config; the engine keeps that config
+ * as the default provider's inputs: a reference as is, a secret config value encrypted).
  *
- * The package is required by name inside each method: a workspace package's real path lies outside
- * node_modules, so a module imported at the top would be serialized by file path (or inlined) into
- * `__provider`. The methods are one line each and share nothing but `kind`: the serialized text is
- * stored twice per resource in state (inputs and outputs), which the engine rewrites whole after
- * every step of an `up`, and sent with each resource to a policy pack, so its size is paid per
- * resource many times over. No credential is in it: the keys arrive through `configure`, which the
- * engine calls with the stack config (the engine keeps that config as the default provider's
- * inputs: a reference as is, a secret config value encrypted).
+ * Pulumi's closure serializer writes a value as a `require` of its module only when that module's
+ * file lies under a node_modules folder; otherwise it inlines the code. The runtime is an npm
+ * workspace package, a symlink in node_modules whose real path Node would use, so the module is
+ * loaded here through its node_modules path instead (loadThroughNodeModules). The serialized text
+ * is stored twice per resource (inputs and outputs), the engine rewrites the whole state after every
+ * step of an `up`, and sends each resource's inputs to every policy pack: a few kilobytes of inlined
+ * provider per resource made `up` grow with the square of the resources far faster than the engine's
+ * floor. When the package is not reachable through node_modules, the provider is the one-line
+ * closures of providerByClosures, which work the same and are only longer.
  */
 export function runtimeProvider(kind: RuntimeResourceKind): pulumi.dynamic.ResourceProvider {
+  return loadThroughNodeModules(`@selgeo-golive/runtime/dist/dynamicProviders/${kind}.js`) ?? providerByClosures(kind);
+}
+
+/**
+ * Loads `specifier` (a file of a package) from the first node_modules folder on this module's
+ * resolution path that has it, keeping that path (not the symlink's target) as its name in the
+ * module cache. Undefined when no node_modules folder has it.
+ */
+function loadThroughNodeModules(specifier: string): pulumi.dynamic.ResourceProvider | undefined {
+  for (const dir of require.resolve.paths(specifier) ?? []) {
+    const file = path.join(dir, specifier);
+    if (!existsSync(file)) continue;
+    const cached = require.cache[file];
+    if (cached) return cached.exports;
+    // What require() does for a file, minus resolving the symlink: Module#load and
+    // Module._nodeModulePaths are Node's own (stable since Node 0.x), not in @types/node.
+    const m = new Module(file, module) as Module & { load(file: string): void };
+    m.filename = file;
+    m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+    require.cache[file] = m;
+    try {
+      m.load(file);
+    } catch (e) {
+      delete require.cache[file];
+      throw e;
+    }
+    return m.exports;
+  }
+  return undefined;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- by name at run time, see runtimeProvider */
+/** The same provider as one-line closures requiring the runtime by name (serialized inline). */
+function providerByClosures(kind: RuntimeResourceKind): pulumi.dynamic.ResourceProvider {
   return {
     configure: async (req) => require("@selgeo-golive/runtime").configureDynamicProvider(req),
     check: (olds, news) => require("@selgeo-golive/runtime").callResourceLogic(kind, "check", [olds, news]),

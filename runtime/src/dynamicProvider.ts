@@ -1,11 +1,11 @@
 /**
- * The one entry point of every serialized dynamic provider (providers/runtimeProvider.ts): a
- * provider method names its resource kind and the method, and this module runs the kind's logic.
+ * The dynamic providers' methods: each kind's provider object (dynamicProviderFor, one module per
+ * kind in ./dynamicProviders, which providers/runtimeProvider.ts hands Pulumi) and the calls every
+ * serialized provider makes (callResourceLogic, configureDynamicProvider).
  *
- * The provider text is stored twice in state for every resource (inputs and outputs), and the
- * engine writes the whole state after each step of an `up` and sends each resource's inputs to
- * every policy pack; so the serialized methods are one line each, and what they share (the
- * friendly errors, the key configuration) lives here, in code that is loaded, not stored.
+ * A serialized provider is stored twice in state for every resource (inputs and outputs), the
+ * engine writes the whole state after each step of an `up`, and it sends each resource's inputs to
+ * every policy pack: what the providers do lives here, in code that is loaded, not stored.
  */
 import { configureFromStack, type ConfigSource } from "./providerSettings";
 import { explainSettingsError } from "./friendlyErrors";
@@ -45,4 +45,23 @@ export async function callResourceLogic(kind: ResourceKind, method: ProviderMeth
   } catch (e) {
     throw explainSettingsError(e);
   }
+}
+
+/**
+ * A Pulumi dynamic provider (`pulumi.dynamic.ResourceProvider`), typed here by its method names
+ * only: the runtime does not depend on @pulumi/pulumi.
+ */
+export type DynamicProvider = { configure(req: { config: ConfigSource }): Promise<void> } & Record<ProviderMethod, (...args: never[]) => Promise<unknown>>;
+
+/** The dynamic provider of `kind`: every method runs the kind's logic through callResourceLogic. */
+export function dynamicProviderFor(kind: ResourceKind): DynamicProvider {
+  return {
+    configure: async (req) => configureDynamicProvider(req),
+    check: (olds: unknown, news: unknown) => callResourceLogic(kind, "check", [olds, news]),
+    diff: (id: string, olds: unknown, news: unknown) => callResourceLogic(kind, "diff", [id, olds, news]),
+    create: (inputs: unknown) => callResourceLogic(kind, "create", [inputs]),
+    read: (id: string, props: unknown) => callResourceLogic(kind, "read", [id, props]),
+    update: (id: string, olds: unknown, news: unknown) => callResourceLogic(kind, "update", [id, olds, news]),
+    delete: (id: string, props: unknown) => callResourceLogic(kind, "delete", [id, props]),
+  };
 }

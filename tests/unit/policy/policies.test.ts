@@ -19,6 +19,10 @@ import {
   type PackContext,
 } from "../../../policy/policies";
 
+// The function @pulumi/policy's server uses for its type fast path (exported, not in its typings).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { getPulumiType } = require("@pulumi/policy") as { getPulumiType(o: unknown): string | undefined };
+
 interface Violation {
   message: string;
   urn?: string;
@@ -86,6 +90,16 @@ describe("enforcement", () => {
       }
     }
     expect(buildPolicies(LIVE).map((p) => p.name)).toHaveLength(9);
+  });
+
+  it("each resource policy carries the one type it checks, so the pack's server skips other resources unread", () => {
+    const typed = buildPolicies(LIVE).filter((p) => "validateResource" in p && p.validateResource);
+    expect(typed.map((p) => [p.name, getPulumiType((p as { validateResource: unknown }).validateResource)])).toEqual([
+      ["selgeo-live-webhook-urls", TYPES.webhookEndpoint],
+      ["selgeo-stripe-events", TYPES.stripeEndpoint],
+      ["selgeo-commission-amounts", TYPES.commissionRule],
+      ["selgeo-commission-hold-period", TYPES.commissionRule],
+    ]);
   });
 
   it("readPackContext takes the mode and expected traffic, and survives a failing getter", () => {

@@ -20,6 +20,9 @@ function project(opts: { built: boolean; builtValue?: string; sourceValue?: stri
     mkdirSync(path.join(root, "dist", "lib"), { recursive: true });
     writeFileSync(path.join(root, "dist", "index.js"), '"use strict";\nexports.from = require("./lib/value").value;\n');
     writeFileSync(path.join(root, "dist", "lib", "value.js"), `"use strict";\nexports.value = ${JSON.stringify(opts.builtValue ?? "build")};\n`);
+    // Built a while after the sources were written, well before any edit a test makes.
+    const built = new Date(Date.now() - 30_000);
+    for (const f of ["index.js", "lib/value.js"]) utimesSync(path.join(root, "dist", f), built, built);
   }
   return { root, dist: path.join(root, "dist") };
 }
