@@ -11,7 +11,8 @@
  * time, 429s answered by the sandbox (counted from its request log: /_sandbox/requests has no
  * status counts), 429s surfaced to the user (in the CLI's output), and the refresh time against the
  * naive floor of one read per resource at the general limit (resources / (rate/60) seconds).
- * Then, in the same run: a no-op `preview` without and with the policy pack (`policy overhead`), the
+ * Then, in the same run: a no-op `preview` without and with the policy pack (`policy overhead`), and
+ * with a pack that checks nothing (bench/emptyPack: what any pack costs), the
  * same no-op preview of a stack of as many do-nothing dynamic resources (`engine floor`, see
  * bench/floor), `up` per created resource against the no-op `up` (`up/no-op up`), and, with
  * `--scale N` (default 1000 at the default size), a second stack of N resources on a sandbox whose
@@ -104,6 +105,8 @@ async function main(): Promise<void> {
     await measure("drift preview", ["preview", "--refresh", "--expect-no-changes"]);
     await measure("no-op preview", ["preview", "--expect-no-changes"]);
     await measure("preview+policy", ["preview", "--expect-no-changes", "--policy-pack", path.join(REPO_ROOT, "policy")]);
+    // The same with a pack that checks nothing: what running any policy pack costs.
+    await measure("preview+empty pack", ["preview", "--expect-no-changes", "--policy-pack", path.join(REPO_ROOT, "bench", "emptyPack")]);
 
     // The engine floor: as many do-nothing dynamic resources, same CLI, same language host.
     const floorWs = await floorWorkspace(resources, echo);
@@ -150,6 +153,10 @@ async function main(): Promise<void> {
     print(`up: ${up.total} requests for ${resources} created resources (${(up.total / resources).toFixed(2)} per created resource; target <= 1.05)`);
     print(`up/no-op up: ${(up.seconds / noopUp.seconds).toFixed(2)}x (${up.seconds.toFixed(1)} s / ${noopUp.seconds.toFixed(1)} s; target <= 4x)`);
     print(`policy overhead: ${(by("preview+policy").seconds / by("no-op preview").seconds).toFixed(2)}x (no-op preview with the pack / without; target <= 1.3x)`);
+    print(
+      `  of which any pack: ${(by("preview+empty pack").seconds / by("no-op preview").seconds).toFixed(2)}x (a pack checking nothing, bench/emptyPack: its process, and the engine asking it about each resource in turn); ` +
+        `the go-live pack's own checks: ${(by("preview+policy").seconds / by("preview+empty pack").seconds).toFixed(2)}x`,
+    );
     print(`engine floor: ${(by("no-op preview").seconds / by("floor preview").seconds).toFixed(2)}x (no-op preview / the same of ${resources} do-nothing dynamic resources; target <= 1.5x)`);
     print(`refresh: ${refresh.total} requests for ${resources} resources (${(refresh.total / resources).toFixed(2)} per resource)`);
     print(`naive floor (one read per resource at ${perMin}/min): ${floor.toFixed(1)} s; refresh took ${refresh.seconds.toFixed(1)} s = ${(refresh.seconds / floor).toFixed(2)}x the floor`);
@@ -173,7 +180,7 @@ async function main(): Promise<void> {
       print(`extrapolated to 300 endpoints + 50 rules (${target} resources; linear in resources, bounded below by the rate limit after a full ${perMin}-request bucket):`);
       for (const p of phases) {
         const e = est(p);
-        print(`  ${p.name.padEnd(14)} ~${String(e.req).padStart(5)} requests, ~${e.seconds.toFixed(0)} s`);
+        print(`  ${p.name.padEnd(18)} ~${String(e.req).padStart(5)} requests, ~${e.seconds.toFixed(0)} s`);
       }
       print(`  naive refresh floor ${targetFloor.toFixed(1)} s; estimated refresh/floor ${(est(refresh).seconds / targetFloor).toFixed(2)}x`);
     }
