@@ -20,11 +20,13 @@ export type RuntimeResourceKind = Runtime.ResourceKind;
  * is stored twice per resource (inputs and outputs), the engine rewrites the whole state after every
  * step of an `up`, and sends each resource's inputs to every policy pack: a few kilobytes of inlined
  * provider per resource made `up` grow with the square of the resources far faster than the engine's
- * floor. When the package is not reachable through node_modules, the provider is the one-line
- * closures of providerByClosures, which work the same and are only longer.
+ * floor. The program imports the runtime by name too, so wherever it runs the package is there.
  */
 export function runtimeProvider(kind: RuntimeResourceKind): pulumi.dynamic.ResourceProvider {
-  return loadThroughNodeModules(`@selgeo-golive/runtime/dist/dynamicProviders/${kind}.js`) ?? providerByClosures(kind);
+  const specifier = `@selgeo-golive/runtime/dist/dynamicProviders/${kind}.js`;
+  const provider = loadThroughNodeModules(specifier);
+  if (provider === undefined) throw new Error(`${specifier} is in no node_modules folder above ${__dirname}: run \`npm ci && npm run build\` in the project`);
+  return provider;
 }
 
 /**
@@ -55,21 +57,6 @@ function loadThroughNodeModules(specifier: string): pulumi.dynamic.ResourceProvi
   return undefined;
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports -- by name at run time, see runtimeProvider */
-/** The same provider as one-line closures requiring the runtime by name (serialized inline). */
-function providerByClosures(kind: RuntimeResourceKind): pulumi.dynamic.ResourceProvider {
-  return {
-    configure: async (req) => require("@selgeo-golive/runtime").configureDynamicProvider(req),
-    check: (olds, news) => require("@selgeo-golive/runtime").callResourceLogic(kind, "check", [olds, news]),
-    diff: (id, olds, news) => require("@selgeo-golive/runtime").callResourceLogic(kind, "diff", [id, olds, news]),
-    create: (inputs) => require("@selgeo-golive/runtime").callResourceLogic(kind, "create", [inputs]),
-    read: (id, props) => require("@selgeo-golive/runtime").callResourceLogic(kind, "read", [id, props]),
-    update: (id, olds, news) => require("@selgeo-golive/runtime").callResourceLogic(kind, "update", [id, olds, news]),
-    delete: (id, props) => require("@selgeo-golive/runtime").callResourceLogic(kind, "delete", [id, props]),
-  };
-}
-/* eslint-enable @typescript-eslint/no-require-imports */
-
 /**
  * The `import` resource option crashes inside Pulumi for dynamic resources (pulumi/pulumi#16175,
  * the engine reads the object without the serialized provider). Refuse it here with the way that
@@ -83,14 +70,4 @@ export function refuseImport(opts: pulumi.CustomResourceOptions | undefined, typ
     `${type}: the import option does not work for Pulumi dynamic resources (pulumi/pulumi#16175), and neither does \`pulumi import\`. ` +
       `Take the existing object over with ${adoptWith} instead (see README, "Adopting existing objects").`,
   );
-}
-
-/**
- * The inputs given, without the optional ones left undefined. The engine never receives an
- * undefined input, but the SDK still makes an Output (four promises, each with a formatted stack
- * trace) for every key of a resource's properties: at a few hundred resources that was a measurable
- * share of a no-op preview. Outputs the class declares are added by the caller, as `undefined`.
- */
-export function givenInputs<T extends object>(args: T): Partial<T> {
-  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,7 +1,7 @@
 /**
- * The dynamic providers' methods: each kind's provider object (dynamicProviderFor, one module per
- * kind in ./dynamicProviders, which providers/runtimeProvider.ts hands Pulumi) and the calls every
- * serialized provider makes (callResourceLogic, configureDynamicProvider).
+ * The dynamic providers: each kind's provider object (dynamicProviderFor, one module per kind in
+ * ./dynamicProviders, which providers/runtimeProvider.ts hands Pulumi), whose methods all go
+ * through callResourceLogic and configureDynamicProvider.
  *
  * A serialized provider is stored twice in state for every resource (inputs and outputs), the
  * engine writes the whole state after each step of an `up`, and it sends each resource's inputs to
