@@ -207,7 +207,12 @@ export class SelgeoHttp {
     const limiters = this.limitersFor(method, path);
     for (let attempt = 0; ; attempt++) {
       for (const limiter of limiters) await limiter.acquire();
-      const outcome = await this.attempt(method, path, options, idempotencyKey, limiters);
+      let outcome: Outcome<T>;
+      try {
+        outcome = await this.attempt(method, path, options, idempotencyKey, limiters);
+      } finally {
+        for (const limiter of limiters) limiter.settle();
+      }
       if (outcome.ok) return outcome.value;
       if (!outcome.error.retryable || attempt >= maxRetries) throw outcome.error;
       requestStats.retries++;

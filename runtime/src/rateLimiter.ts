@@ -22,7 +22,11 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** Default share of a published limit the client allows itself, leaving room for clock drift. */
+/**
+ * Default share of a published rate the client sustains, leaving room for clock drift between its
+ * refill and the server's. The burst is not reduced: the server's bucket holds the full limit, and
+ * every answer's `X-RateLimit-Remaining` caps the local count (see `observe`).
+ */
 export const DEFAULT_SAFETY_MARGIN = 0.95;
 
 /** No single pause lasts longer than this: every Selgeo bucket refills within a minute. */
@@ -39,14 +43,18 @@ export const DEFAULT_LIMITS = {
 export interface RateLimiterOptions {
   /** The published limit, requests per minute. */
   perMinute: number;
-  /** Fraction of `perMinute` actually used, 0 < m <= 1 (default 0.95). */
+  /** Fraction of `perMinute` sustained after the burst, 0 < m <= 1 (default 0.95). */
   safetyMargin?: number;
   clock?: Clock;
 }
 
 /**
- * A token bucket: `capacity` tokens, refilled continuously at `capacity` per minute. Waiters are
- * served in FIFO order and only the head of the queue sleeps, so there is no polling.
+ * A token bucket the size of the server's (`perMinute` tokens), refilled continuously at
+ * `perMinute × safetyMargin` per minute. Waiters are served in FIFO order and only the head of the
+ * queue sleeps, so there is no polling.
+ *
+ * Requests between `acquire` and `settle` are in flight: the server may count them after it wrote
+ * the `X-RateLimit-Remaining` of an answer that arrives now, so `observe` subtracts them.
  */
 export class RateLimiter {
   private cap: number;
@@ -55,6 +63,7 @@ export class RateLimiter {
   private readonly clock: Clock;
   private tokens: number;
   private lastRefill: number;
+  private inFlight = 0;
   private pausedUntil = 0;
   // Serializes waiters: each acquire starts after the previous one got its token.
   private tail: Promise<void> = Promise.resolve();
@@ -64,23 +73,36 @@ export class RateLimiter {
     if (!(options.perMinute > 0)) throw new RangeError("perMinute must be positive");
     if (!(margin > 0 && margin <= 1)) throw new RangeError("safetyMargin must be in (0, 1]");
     this.margin = margin;
-    this.cap = Math.max(1, Math.floor(options.perMinute * margin));
-    this.refillPerMs = this.cap / 60_000;
+    this.cap = Math.max(1, Math.floor(options.perMinute));
+    this.refillPerMs = (options.perMinute * margin) / 60_000;
     this.clock = options.clock ?? systemClock;
     this.tokens = this.cap;
     this.lastRefill = this.clock.now();
   }
 
-  /** Tokens when full; also the sustained per-minute rate. */
+  /** Tokens when full: the server's burst. */
   get capacity(): number {
     return this.cap;
   }
 
-  /** Resolves once a request may be sent, consuming one token. */
+  /** Requests per minute sustained once the burst is spent. */
+  get ratePerMinute(): number {
+    return this.refillPerMs * 60_000;
+  }
+
+  /**
+   * Resolves once a request may be sent, consuming one token. The request counts as in flight
+   * until `settle()`.
+   */
   acquire(): Promise<void> {
     const turn = this.tail.then(() => this.takeToken());
     this.tail = turn.catch(() => undefined);
     return turn;
+  }
+
+  /** The request of an earlier `acquire` has its answer (or failed): it is no longer in flight. */
+  settle(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
   }
 
   /** Tokens available right now (fractional), for diagnostics and tests. */
@@ -102,9 +124,14 @@ export class RateLimiter {
   }
 
   /**
-   * Adapts to the server's view from `X-RateLimit-Remaining` / `X-RateLimit-Reset`. The server
-   * bucket may be shared with other processes using the same key or IP, so the local count never
-   * exceeds what the server says is left; at zero the bucket pauses until the reset.
+   * Adapts to the server's view from `X-RateLimit-Remaining`. The server bucket may be shared with
+   * other processes using the same key or IP, so the local count never exceeds what the server says
+   * is left, less the other requests still in flight (sent before this answer arrived, possibly
+   * counted after it was written). Call it before `settle()` for the same request.
+   * At zero the next token comes one refill interval later, as on the server: Selgeo's buckets are
+   * token buckets and `X-RateLimit-Reset` is when the bucket is *full* again (up to a minute away),
+   * so waiting for it would stall a run that only needs the next token. A 429 still pauses for its
+   * `Retry-After` (`pauseFor`).
    * `X-RateLimit-Limit` resizes the bucket: the server's own statement of its limit beats the
    * published default (a Selgeo with another limit, a sandbox configured for a load test).
    */
@@ -115,18 +142,16 @@ export class RateLimiter {
     if (!Number.isFinite(remaining)) return;
     const now = this.clock.now();
     this.refill(now);
-    this.tokens = Math.min(this.tokens, Math.max(0, remaining));
-    if (remaining > 0) return;
-    const resetAt = parseReset(headerValue(headers, "x-ratelimit-reset"), now);
-    this.pauseFor(resetAt !== undefined ? resetAt - now : 1 / this.refillPerMs);
+    const othersInFlight = Math.max(0, this.inFlight - 1);
+    this.tokens = Math.min(this.tokens, Math.max(0, remaining - othersInFlight));
   }
 
   private resize(perMinute: number): void {
-    const cap = Math.max(1, Math.floor(perMinute * this.margin));
+    const cap = Math.max(1, Math.floor(perMinute));
     if (cap === this.cap) return;
     this.refill(this.clock.now());
     this.cap = cap;
-    this.refillPerMs = cap / 60_000;
+    this.refillPerMs = (perMinute * this.margin) / 60_000;
     this.tokens = Math.min(this.tokens, cap);
   }
 
@@ -140,6 +165,7 @@ export class RateLimiter {
       }
       if (this.tokens >= 1) {
         this.tokens -= 1;
+        this.inFlight += 1;
         return;
       }
       await this.clock.sleep(Math.max(1, Math.ceil((1 - this.tokens) / this.refillPerMs)));
@@ -152,17 +178,6 @@ export class RateLimiter {
     this.tokens = Math.min(this.cap, this.tokens + elapsed * this.refillPerMs);
     this.lastRefill = now;
   }
-}
-
-/**
- * `X-RateLimit-Reset` as an absolute time in ms. Values that look like a Unix timestamp (seconds)
- * are absolute; small values are seconds from now. Both conventions are common in the wild.
- */
-function parseReset(raw: string | undefined, now: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) return undefined;
-  return value > 1e9 ? value * 1000 : now + value * 1000;
 }
 
 const registry = new Map<string, RateLimiter>();

@@ -29,14 +29,18 @@ describe("RateLimiter", () => {
     expect(clock.t - start).toBeLessThanOrEqual(202);
   });
 
-  it("keeps a safety margin by default (95% of 300 = 285)", async () => {
+  it("bursts the server's whole bucket and sustains 95 % of its rate by default", async () => {
     const clock = fakeClock();
     const limiter = new RateLimiter({ perMinute: 300, clock });
-    expect(limiter.capacity).toBe(285);
-    for (let i = 0; i < 285; i++) await limiter.acquire();
+    expect(limiter.capacity).toBe(300);
+    expect(limiter.ratePerMinute).toBeCloseTo(285, 6);
+    const start = clock.t;
+    for (let i = 0; i < 300; i++) await limiter.acquire();
     expect(clock.sleeps).toEqual([]);
-    await limiter.acquire();
-    expect(clock.sleeps.length).toBeGreaterThan(0);
+    // 285 more take a minute at 285/min, where the server refills 300: no 429 from drift.
+    for (let i = 0; i < 285; i++) await limiter.acquire();
+    expect(clock.t - start).toBeGreaterThanOrEqual(60_000 - 5);
+    expect(clock.t - start).toBeLessThanOrEqual(60_000 + 300);
   });
 
   it("sustains the limited rate over several minutes", async () => {
@@ -60,23 +64,19 @@ describe("RateLimiter", () => {
     expect(clock.sleeps).toEqual([1000, 1000, 1000]);
   });
 
-  it("pauses until X-RateLimit-Reset (seconds from now) when remaining is 0", async () => {
-    const clock = fakeClock();
-    const limiter = new RateLimiter({ perMinute: 300, clock });
-    const start = clock.t;
-    limiter.observe({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "7" });
-    await limiter.acquire();
-    expect(clock.t - start).toBeGreaterThanOrEqual(7000);
-    expect(clock.t - start).toBeLessThan(7300);
-  });
-
-  it("understands X-RateLimit-Reset as a Unix timestamp", async () => {
+  it.each([
+    ["seconds from now", "7"],
+    ["a Unix timestamp", String(1_700_000_000 + 40)],
+  ])("at X-RateLimit-Remaining 0 waits one refill interval, not for X-RateLimit-Reset (%s)", async (_how, reset) => {
+    // A token bucket: Reset is when it is full again; the next token comes after 60/limit s.
     const clock = fakeClock(1_700_000_000_000);
     const limiter = new RateLimiter({ perMinute: 300, clock });
-    limiter.observe({ "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(1_700_000_000 + 4) });
+    const start = clock.t;
+    limiter.observe({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset });
     await limiter.acquire();
-    expect(clock.t - 1_700_000_000_000).toBeGreaterThanOrEqual(4000);
-    expect(clock.t - 1_700_000_000_000).toBeLessThan(4300);
+    // One token at 285/min: 60 000 / 285 ≈ 211 ms, later than the server's 200 ms.
+    expect(clock.t - start).toBeGreaterThanOrEqual(200);
+    expect(clock.t - start).toBeLessThan(250);
   });
 
   it("never holds more tokens than the server says remain", async () => {
@@ -91,20 +91,45 @@ describe("RateLimiter", () => {
     expect(clock.sleeps.length).toBe(1);
   });
 
+  it("subtracts the other requests in flight from what the server says remains", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 300, safetyMargin: 1, clock });
+    // The bucket was half spent by someone else; eight requests go out before the first answer.
+    for (let i = 0; i < 8; i++) await limiter.acquire();
+    // The first answer was written before the seven others reached the server: 150 left then.
+    limiter.observe({ "x-ratelimit-remaining": "150" });
+    limiter.settle();
+    expect(limiter.available()).toBe(143);
+  });
+
+  it("stops counting a request as in flight once it settles", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ perMinute: 300, safetyMargin: 1, clock });
+    for (let i = 0; i < 3; i++) await limiter.acquire();
+    for (let i = 0; i < 3; i++) limiter.settle();
+    // Extra settles (a caller that settles twice) never make the count negative.
+    limiter.settle();
+    await limiter.acquire();
+    limiter.observe({ "x-ratelimit-remaining": "50" });
+    expect(limiter.available()).toBe(50);
+  });
+
   it.each([
-    ["raised", "60000", 57_000],
-    ["lowered", "100", 95],
-  ] as const)("takes the server's X-RateLimit-Limit as its size when it is %s", async (_how, limit, capacity) => {
+    ["raised", "60000", 60_000, 57_000],
+    ["lowered", "100", 100, 95],
+  ] as const)("takes the server's X-RateLimit-Limit as its size when it is %s", async (_how, limit, capacity, rate) => {
     const clock = fakeClock();
     const limiter = new RateLimiter({ perMinute: 300, clock });
     limiter.observe({ "x-ratelimit-limit": limit, "x-ratelimit-remaining": String(Number(limit) - 1) });
     expect(limiter.capacity).toBe(capacity);
+    expect(limiter.ratePerMinute).toBeCloseTo(rate, 6);
     // Never more tokens than before the resize; refilled at the new rate afterwards.
-    expect(limiter.available()).toBeLessThanOrEqual(Math.min(285, capacity));
+    const before = Math.min(300, capacity - 1);
+    expect(limiter.available()).toBeLessThanOrEqual(before);
     const start = clock.t;
     for (let i = 0; i < 400; i++) await limiter.acquire();
-    // The 400 - min(285, capacity) tokens beyond the bucket come at the new rate, within 10 %.
-    const expected = (400 - Math.min(285, capacity)) * (60_000 / capacity);
+    // The tokens beyond the bucket come at the new sustained rate, within 10 %.
+    const expected = (400 - before) * (60_000 / rate);
     expect(clock.t - start).toBeGreaterThanOrEqual(expected * 0.9);
     expect(clock.t - start).toBeLessThanOrEqual(expected * 1.1 + 5);
   });
@@ -144,7 +169,7 @@ describe("sharedLimiter", () => {
     const c = sharedLimiter("conversions:http://x:abc", { perMinute: 120 });
     expect(b).toBe(a);
     expect(c).not.toBe(a);
-    expect(c.capacity).toBe(114);
+    expect(c.capacity).toBe(120);
     resetSharedLimiters();
     expect(sharedLimiter("general:http://x", { perMinute: 300 })).not.toBe(a);
   });
