@@ -8,16 +8,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RateLimiter } from "../../../runtime/src/rateLimiter";
 import { SelgeoHttp } from "../../../runtime/src/http";
-import { startSandbox } from "../../../sandbox/server";
+import { startTestSandbox } from "../sandbox/helpers";
 
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
-let sandbox: Sandbox;
+// A fresh sandbox (and so a full bucket) per test.
+let sandbox: Awaited<ReturnType<typeof startTestSandbox>>;
 let statuses: Record<string, number>;
 
 beforeEach(async () => {
   statuses = {};
-  sandbox = await startSandbox({
-    port: 0,
+  sandbox = await startTestSandbox({
     log: (line: string) => {
       const m = /^GET \/api\/v1\/\S* -> (\d{3})/.exec(line);
       if (m) statuses[m[1]] = (statuses[m[1]] ?? 0) + 1;
