@@ -14,7 +14,8 @@
  * Then, in the same run: a no-op `preview` without and with the policy pack (`policy overhead`), and
  * with a pack that checks nothing (bench/emptyPack: what any pack costs), the
  * same no-op preview of a stack of as many do-nothing dynamic resources (`engine floor`, see
- * bench/floor), `up` per created resource against the no-op `up` (`up/no-op up`), and, with
+ * bench/floor), each of these four previews the median of `--rounds` (default 3) interleaved runs,
+ * `up` per created resource against the no-op `up` (`up/no-op up`), and, with
  * `--scale N` (default 1000 at the default size), a second stack of N resources on a sandbox whose
  * limit is raised (`--scale-rate`, default 60000/min; the client sizes its bucket from
  * X-RateLimit-Limit), printing the cost per resource at both sizes so linearity shows, beside the
@@ -39,6 +40,8 @@ interface Phase {
   exitCode: number;
   /** Tokens left in the sandbox's general bucket for 127.0.0.1 when the phase started. */
   bucketAtStart: number;
+  /** How many interleaved runs this row is the median of (absent: one run). */
+  runs?: number;
 }
 
 function arg(name: string, def: number): number {
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
   const defaultSize = endpoints === 300 && rules === 50;
   const scale = arg("scale", defaultSize ? 1000 : 0);
   const scaleRate = arg("scale-rate", 60_000);
+  const rounds = Math.max(1, Math.round(arg("rounds", 3)));
   const t0 = Date.now();
 
   // Status of every API request the sandbox answers, from its request log line "METHOD /path -> 429 (n ms)".
@@ -103,15 +107,28 @@ async function main(): Promise<void> {
     await measure("no-op up", ["up", "--yes", "--skip-preview"]);
     await measure("refresh", ["refresh", "--yes", "--skip-preview"]);
     await measure("drift preview", ["preview", "--refresh", "--expect-no-changes"]);
-    await measure("no-op preview", ["preview", "--expect-no-changes"]);
-    await measure("preview+policy", ["preview", "--expect-no-changes", "--policy-pack", path.join(REPO_ROOT, "policy")]);
-    // The same with a pack that checks nothing: what running any policy pack costs.
-    await measure("preview+empty pack", ["preview", "--expect-no-changes", "--policy-pack", path.join(REPO_ROOT, "bench", "emptyPack")]);
-
     // The engine floor: as many do-nothing dynamic resources, same CLI, same language host.
     const floorWs = await floorWorkspace(resources, echo);
     await measure("floor up", ["up", "--yes", "--skip-preview"], floorWs);
-    await measure("floor preview", ["preview", "--expect-no-changes"], floorWs);
+
+    // The previews behind `policy overhead` and `engine floor`, interleaved over `rounds` rounds so
+    // that a neighbour's load on this shared machine falls on all of them alike; each row is the
+    // run with the median wall time.
+    const previews: Array<[string, string[], PulumiWorkspace]> = [
+      ["no-op preview", ["preview", "--expect-no-changes"], ws],
+      ["preview+policy", ["preview", "--expect-no-changes", "--policy-pack", path.join(REPO_ROOT, "policy")], ws],
+      // The same with a pack that checks nothing: what running any policy pack costs.
+      ["preview+empty pack", ["preview", "--expect-no-changes", "--policy-pack", path.join(REPO_ROOT, "bench", "emptyPack")], ws],
+      ["floor preview", ["preview", "--expect-no-changes"], floorWs],
+    ];
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, args, on] of previews) await measure(name, args, on);
+    }
+    for (const [name] of previews) {
+      const runs = phases.filter((p) => p.name === name).sort((a, b) => a.seconds - b.seconds);
+      const median = runs[Math.floor((runs.length - 1) / 2)];
+      phases.splice(0, phases.length, ...phases.filter((p) => p.name !== name), { ...median, runs: runs.length });
+    }
 
     // Cost per resource at a second size, with the limit raised on both sides (the client's bucket
     // follows the sandbox's X-RateLimit-Limit).
@@ -136,7 +153,7 @@ async function main(): Promise<void> {
     const floor = resources / (perMin / 60);
     const rows = [
       ["phase", "wall s", "bucket at start", "GET", "POST", "DELETE", "total", "429 sandbox", "429 surfaced", "exit"],
-      ...phases.map((p) => [p.name, p.seconds.toFixed(1), String(p.bucketAtStart), p.byMethod.GET ?? 0, p.byMethod.POST ?? 0, p.byMethod.DELETE ?? 0, p.total, p.sandbox429, p.surfaced429, p.exitCode].map(String)),
+      ...phases.map((p) => [p.runs && p.runs > 1 ? `${p.name} (median of ${p.runs})` : p.name, p.seconds.toFixed(1), String(p.bucketAtStart), p.byMethod.GET ?? 0, p.byMethod.POST ?? 0, p.byMethod.DELETE ?? 0, p.total, p.sandbox429, p.surfaced429, p.exitCode].map(String)),
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
