@@ -5,13 +5,14 @@
 // and the Go module proxy reachable from our machines does not serve any version of it, while the
 // CLI (pkg/v3) and the SDK (sdk/v3, which carries the gRPC protocol) are served. This host speaks the
 // same LanguageRuntime protocol for what a TypeScript Pulumi program with dynamic providers needs:
-// Handshake, Run (launching @pulumi/pulumi's own `cmd/run` with node), RunPlugin (policy packs, fed
-// the stack's config through our analyzer proxy, which also spares the pack the engine's empty
-// per-resource Remediate calls, and plugins through @pulumi/pulumi's `cmd/run-policy-pack` /
-// `cmd/run-plugin`), About, plugin info, dependency reporting and
-// `pulumi install`. It reports required plugins by the official host's rule (packages.go), so a
-// program that asks for no plugin here asks for none with the official host either. Code generation
-// and packaging are refused with a message saying so (unsupported.go).
+// Handshake, Run (launching @pulumi/pulumi's own `cmd/run` with node), RunPlugin (plugins through
+// @pulumi/pulumi's `cmd/run-plugin`; policy packs through its `cmd/run-policy-pack`, or, when their
+// PulumiPolicy.yaml says `typescript: false`, our policyrunner.js that skips its ts-node, and
+// behind our analyzer proxy, which feeds them the stack's config and spares them the engine's empty
+// per-resource Remediate calls), About, plugin info, dependency reporting and `pulumi install`. It
+// reports required plugins by the official host's rule (packages.go), so a program that asks for no
+// plugin here asks for none with the official host either. Code generation and packaging are
+// refused with a message saying so (unsupported.go).
 package main
 
 import (
@@ -368,26 +369,31 @@ func (h *host) RunPlugin(
 	}
 	info := req.GetInfo()
 	isPolicyPack := req.GetKind() == string(apitype.AnalyzerPlugin)
-	rel := filepath.Join("cmd", "run-plugin")
-	if isPolicyPack {
-		rel = filepath.Join("cmd", "run-policy-pack")
-	}
-	runPath, err := locateModule(info.GetProgramDirectory(), rel)
-	if err != nil {
-		return err
-	}
 	opts, err := parseOptions(info.GetOptions().AsMap())
 	if err != nil {
 		return err
 	}
-	args := append([]string{runPath}, opts.nodeargs...)
-	if isPolicyPack {
-		// run-policy-pack takes the engine address first and the pack's directory last.
-		args = append(args, req.GetArgs()...)
-		args = append(args, info.GetProgramDirectory())
+	var args []string
+	if isPolicyPack && !opts.typescript {
+		args = compiledPackArgs(opts, info.GetProgramDirectory())
 	} else {
-		args = append(args, info.GetProgramDirectory())
-		args = append(args, req.GetArgs()...)
+		rel := filepath.Join("cmd", "run-plugin")
+		if isPolicyPack {
+			rel = filepath.Join("cmd", "run-policy-pack")
+		}
+		runPath, err := locateModule(info.GetProgramDirectory(), rel)
+		if err != nil {
+			return err
+		}
+		args = append([]string{runPath}, opts.nodeargs...)
+		if isPolicyPack {
+			// run-policy-pack takes the engine address first and the pack's directory last.
+			args = append(args, req.GetArgs()...)
+			args = append(args, info.GetProgramDirectory())
+		} else {
+			args = append(args, info.GetProgramDirectory())
+			args = append(args, req.GetArgs()...)
+		}
 	}
 
 	env := append([]string{}, req.GetEnv()...)
