@@ -68,7 +68,8 @@ if [[ -n "$on_path" && "$(realpath -m "$on_path")" != "$(realpath -m "$bin/pulum
 fi
 
 stamp="$bin/.stamp"
-fingerprint="$want $(find "$here/langhost" -name "*.go" ! -name "*_test.go" | sort | xargs cat "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)"
+# The host's sources: its Go files and what they embed (policyrunner.js).
+fingerprint="$want $(find "$here/langhost" \( -name "*.go" ! -name "*_test.go" -o -name "*.js" \) | sort | xargs cat "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)"
 if [[ -x "$bin/pulumi" && -x "$bin/pulumi-language-nodejs" && -f "$stamp" && "$(cat "$stamp")" == "$fingerprint" ]] \
    && [[ "$("$bin/pulumi" version 2>/dev/null)" == "$want" ]]; then
   echo "using pulumi $want built in $bin (no pulumi $min+ on PATH); already built"

@@ -5,12 +5,14 @@
 // and the Go module proxy reachable from our machines does not serve any version of it, while the
 // CLI (pkg/v3) and the SDK (sdk/v3, which carries the gRPC protocol) are served. This host speaks the
 // same LanguageRuntime protocol for what a TypeScript Pulumi program with dynamic providers needs:
-// Handshake, Run (launching @pulumi/pulumi's own `cmd/run` with node), RunPlugin (policy packs, fed
-// the stack's config through the SDK's policy proxy, and plugins through @pulumi/pulumi's
-// `cmd/run-policy-pack` / `cmd/run-plugin`), About, plugin info, dependency reporting and
-// `pulumi install`. It reports required plugins by the official host's rule (packages.go), so a
-// program that asks for no plugin here asks for none with the official host either. Code generation
-// and packaging are refused with a message saying so (unsupported.go).
+// Handshake, Run (launching @pulumi/pulumi's own `cmd/run` with node), RunPlugin (plugins through
+// @pulumi/pulumi's `cmd/run-plugin`; policy packs through its `cmd/run-policy-pack`, or, when their
+// PulumiPolicy.yaml says `typescript: false`, our policyrunner.js that skips its ts-node, and
+// behind our analyzer proxy, which feeds them the stack's config and spares them the engine's empty
+// per-resource Remediate calls), About, plugin info, dependency reporting and `pulumi install`. It
+// reports required plugins by the official host's rule (packages.go), so a program that asks for no
+// plugin here asks for none with the official host either. Code generation and packaging are
+// refused with a message saying so (unsupported.go).
 package main
 
 import (
@@ -31,7 +33,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 
-	sdk "github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -354,9 +355,10 @@ func nonNil(s []string) []string {
 // Policy packs (kind analyzer) get the stack's configuration the way @pulumi/policy expects it:
 // in PULUMI_CONFIG (and the stack, project and organization in PULUMI_NODEJS_*), so a pack can read
 // `new pulumi.Config(...)`. The engine only sends that configuration over gRPC (ConfigureStack),
-// after the plugin has started. So for a policy pack we first serve a small Analyzer proxy of the
-// SDK's (sdk.NewPolicyProxy): the engine talks to the proxy, the proxy hands us the configuration,
-// we start node with it, and the proxy forwards every other call to the pack once it listens.
+// after the plugin has started. So for a policy pack we first serve our Analyzer proxy
+// (analyzerproxy.go): the engine talks to the proxy, the proxy hands us the configuration, we start
+// node with it, and the proxy forwards the engine's calls to the pack once it listens, answering
+// Remediate itself when no policy of the pack can remediate.
 func (h *host) RunPlugin(
 	req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
 ) error {
@@ -367,26 +369,31 @@ func (h *host) RunPlugin(
 	}
 	info := req.GetInfo()
 	isPolicyPack := req.GetKind() == string(apitype.AnalyzerPlugin)
-	rel := filepath.Join("cmd", "run-plugin")
-	if isPolicyPack {
-		rel = filepath.Join("cmd", "run-policy-pack")
-	}
-	runPath, err := locateModule(info.GetProgramDirectory(), rel)
-	if err != nil {
-		return err
-	}
 	opts, err := parseOptions(info.GetOptions().AsMap())
 	if err != nil {
 		return err
 	}
-	args := append([]string{runPath}, opts.nodeargs...)
-	if isPolicyPack {
-		// run-policy-pack takes the engine address first and the pack's directory last.
-		args = append(args, req.GetArgs()...)
-		args = append(args, info.GetProgramDirectory())
+	var args []string
+	if isPolicyPack && !opts.typescript {
+		args = compiledPackArgs(opts, info.GetProgramDirectory())
 	} else {
-		args = append(args, info.GetProgramDirectory())
-		args = append(args, req.GetArgs()...)
+		rel := filepath.Join("cmd", "run-plugin")
+		if isPolicyPack {
+			rel = filepath.Join("cmd", "run-policy-pack")
+		}
+		runPath, err := locateModule(info.GetProgramDirectory(), rel)
+		if err != nil {
+			return err
+		}
+		args = append([]string{runPath}, opts.nodeargs...)
+		if isPolicyPack {
+			// run-policy-pack takes the engine address first and the pack's directory last.
+			args = append(args, req.GetArgs()...)
+			args = append(args, info.GetProgramDirectory())
+		} else {
+			args = append(args, info.GetProgramDirectory())
+			args = append(args, req.GetArgs()...)
+		}
 	}
 
 	env := append([]string{}, req.GetEnv()...)
@@ -399,14 +406,15 @@ func (h *host) RunPlugin(
 	var stdout io.Writer = streamWriter{server: server, mu: &sendMu, stderr: false}
 	stderr := streamWriter{server: server, mu: &sendMu, stderr: true}
 
-	var proxy *sdk.PolicyProxy
+	var proxy *analyzerProxy
+	var stackCfg *pulumirpc.AnalyzerStackConfigureRequest
 	if isPolicyPack {
-		// The proxy writes its own port to the engine now; the pack's stdout goes through it.
-		proxy, stdout, err = sdk.NewPolicyProxy(ctx, stdout)
+		// The engine gets the proxy's port now, and node is started once the stack config is known.
+		proxy, err = startAnalyzerProxy(ctx)
 		if err != nil {
 			return fmt.Errorf("could not start the policy pack proxy: %w", err)
 		}
-		stackCfg, err := proxy.AwaitConfiguration(ctx)
+		stackCfg, err = proxy.awaitStackConfig(ctx, stdout)
 		if err != nil {
 			return fmt.Errorf("could not get the stack configuration for the policy pack: %w", err)
 		}
@@ -429,11 +437,7 @@ func (h *host) RunPlugin(
 	cmd.Stderr = stderr
 
 	if proxy != nil {
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("could not run the policy pack: %w", err)
-		}
-		// Attach reads the pack's port, forwards the configuration and waits for node to exit.
-		err = proxy.Attach(ctx, cmd)
+		err = runBehindProxy(ctx, cmd, proxy, stdout, stackCfg)
 	} else {
 		err = cmd.Run()
 	}
@@ -498,4 +502,32 @@ func (w streamWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// runBehindProxy starts the pack, attaches the proxy to it (the pack's first stdout line is its
+// port, the rest goes to the engine) and waits for node to exit.
+func runBehindProxy(
+	ctx context.Context, cmd *exec.Cmd, proxy *analyzerProxy, stdout io.Writer, stackCfg *pulumirpc.AnalyzerStackConfigureRequest,
+) error {
+	packOut, packOutW := io.Pipe()
+	cmd.Stdout = packOutW
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("could not run the policy pack: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() {
+		err := cmd.Wait()
+		// Ends the copy of the pack's output (or the wait for its port) once node is gone.
+		packOutW.Close()
+		exited <- err
+	}()
+	copied, err := proxy.attach(ctx, packOut, stdout, stackCfg)
+	if err != nil {
+		// Nobody reads the pack's output any more: let node's writes fail rather than block it.
+		packOut.CloseWithError(err)
+		return err
+	}
+	err = <-exited
+	<-copied
+	return err
 }
