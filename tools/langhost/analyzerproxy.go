@@ -190,11 +190,7 @@ func (p *analyzerProxy) ConfigureStack(
 }
 
 func (p *analyzerProxy) GetAnalyzerInfo(ctx context.Context, req *emptypb.Empty) (*pulumirpc.AnalyzerInfo, error) {
-	client, err := p.awaitClient(ctx)
-	if err != nil {
-		return nil, err
-	}
-	info, err := client.GetAnalyzerInfo(ctx, req)
+	info, err := forward(ctx, p, req, pulumirpc.AnalyzerClient.GetAnalyzerInfo)
 	if err == nil {
 		p.mu.Lock()
 		p.info = info
@@ -204,34 +200,24 @@ func (p *analyzerProxy) GetAnalyzerInfo(ctx context.Context, req *emptypb.Empty)
 }
 
 func (p *analyzerProxy) Configure(ctx context.Context, req *pulumirpc.ConfigureAnalyzerRequest) (*emptypb.Empty, error) {
-	client, err := p.awaitClient(ctx)
-	if err != nil {
-		return nil, err
-	}
 	// Noted before forwarding: should node take the config and the reply be lost, we still forward.
-	remediate := false
 	for _, c := range req.GetPolicyConfig() {
 		if !cannotRemediate(c.GetEnforcementLevel()) {
-			remediate = true
+			p.mu.Lock()
+			p.configuredRemediate = true
+			p.mu.Unlock()
+			break
 		}
 	}
-	if remediate {
-		p.mu.Lock()
-		p.configuredRemediate = true
-		p.mu.Unlock()
-	}
-	return client.Configure(ctx, req)
+	return forward(ctx, p, req, pulumirpc.AnalyzerClient.Configure)
 }
 
 func (p *analyzerProxy) Remediate(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.RemediateResponse, error) {
-	client, err := p.awaitClient(ctx)
-	if err != nil {
-		return nil, err
-	}
+	// mayRemediate is false only once GetAnalyzerInfo went through, so the pack is attached.
 	if !p.mayRemediate() {
 		return &pulumirpc.RemediateResponse{}, nil
 	}
-	return client.Remediate(ctx, req)
+	return forward(ctx, p, req, pulumirpc.AnalyzerClient.Remediate)
 }
 
 // mayRemediate is false only when the pack's info is known and neither it nor the engine's config
@@ -268,36 +254,34 @@ func cannotRemediate(level pulumirpc.EnforcementLevel) bool {
 	}
 }
 
-func (p *analyzerProxy) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.AnalyzeResponse, error) {
+// forward passes one call on to the pack once it is attached; call is the client's method, e.g.
+// pulumirpc.AnalyzerClient.Analyze.
+func forward[Req, Resp any](
+	ctx context.Context, p *analyzerProxy, req Req,
+	call func(pulumirpc.AnalyzerClient, context.Context, Req, ...grpc.CallOption) (Resp, error),
+) (Resp, error) {
 	client, err := p.awaitClient(ctx)
 	if err != nil {
-		return nil, err
+		var none Resp
+		return none, err
 	}
-	return client.Analyze(ctx, req)
+	return call(client, ctx, req)
+}
+
+func (p *analyzerProxy) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.AnalyzeResponse, error) {
+	return forward(ctx, p, req, pulumirpc.AnalyzerClient.Analyze)
 }
 
 func (p *analyzerProxy) AnalyzeStack(
 	ctx context.Context, req *pulumirpc.AnalyzeStackRequest,
 ) (*pulumirpc.AnalyzeResponse, error) {
-	client, err := p.awaitClient(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return client.AnalyzeStack(ctx, req)
+	return forward(ctx, p, req, pulumirpc.AnalyzerClient.AnalyzeStack)
 }
 
 func (p *analyzerProxy) GetPluginInfo(ctx context.Context, req *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	client, err := p.awaitClient(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return client.GetPluginInfo(ctx, req)
+	return forward(ctx, p, req, pulumirpc.AnalyzerClient.GetPluginInfo)
 }
 
 func (p *analyzerProxy) Cancel(ctx context.Context, req *emptypb.Empty) (*emptypb.Empty, error) {
-	client, err := p.awaitClient(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return client.Cancel(ctx, req)
+	return forward(ctx, p, req, pulumirpc.AnalyzerClient.Cancel)
 }

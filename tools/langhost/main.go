@@ -373,27 +373,9 @@ func (h *host) RunPlugin(
 	if err != nil {
 		return err
 	}
-	var args []string
-	if isPolicyPack && !opts.typescript {
-		args = compiledPackArgs(opts, info.GetProgramDirectory())
-	} else {
-		rel := filepath.Join("cmd", "run-plugin")
-		if isPolicyPack {
-			rel = filepath.Join("cmd", "run-policy-pack")
-		}
-		runPath, err := locateModule(info.GetProgramDirectory(), rel)
-		if err != nil {
-			return err
-		}
-		args = append([]string{runPath}, opts.nodeargs...)
-		if isPolicyPack {
-			// run-policy-pack takes the engine address first and the pack's directory last.
-			args = append(args, req.GetArgs()...)
-			args = append(args, info.GetProgramDirectory())
-		} else {
-			args = append(args, info.GetProgramDirectory())
-			args = append(args, req.GetArgs()...)
-		}
+	args, err := pluginArgs(isPolicyPack, opts, info.GetProgramDirectory(), req.GetArgs())
+	if err != nil {
+		return err
 	}
 
 	env := append([]string{}, req.GetEnv()...)
@@ -502,6 +484,28 @@ func (w streamWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// pluginArgs are node's arguments for a plugin or policy pack in dir: a pack that says
+// `typescript: false` through policyRunner, others through @pulumi/pulumi's own entry point.
+func pluginArgs(isPolicyPack bool, opts runtimeOptions, dir string, pluginArgs []string) ([]string, error) {
+	if isPolicyPack && !opts.typescript {
+		return compiledPackArgs(opts, dir), nil
+	}
+	rel := filepath.Join("cmd", "run-plugin")
+	if isPolicyPack {
+		rel = filepath.Join("cmd", "run-policy-pack")
+	}
+	runPath, err := locateModule(dir, rel)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{runPath}, opts.nodeargs...)
+	if isPolicyPack {
+		// run-policy-pack takes the engine address first and the pack's directory last.
+		return append(append(args, pluginArgs...), dir), nil
+	}
+	return append(append(args, dir), pluginArgs...), nil
 }
 
 // runBehindProxy starts the pack, attaches the proxy to it (the pack's first stdout line is its
